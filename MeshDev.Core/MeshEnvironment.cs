@@ -1,0 +1,65 @@
+namespace MeshDev.Core;
+
+/// <summary>
+/// Configuration keys that the hosting integration sets on a proxy or control plane process and that those
+/// processes read. Keeping them in one place is what holds the three parts to one contract.
+/// Keys use ':' (IConfiguration); environment variables use '__' in their place.
+/// </summary>
+public static class MeshEnvironment
+{
+    public const string DefaultNamespace = "default";
+    public const string DefaultTrustDomain = "cluster.local";
+
+    public static string ToEnvironmentVariable(string key) => key.Replace(":", "__", StringComparison.Ordinal);
+
+    public static class Proxy
+    {
+        /// <summary>"sidecar" or "gateway".</summary>
+        public const string Mode = "Mesh:Mode";
+        public const string ProxyId = "Mesh:ProxyId";
+        public const string Service = "Mesh:Service";
+        public const string Namespace = "Mesh:Namespace";
+        /// <summary>Prefix: Mesh:Labels:&lt;key&gt; = value.</summary>
+        public const string Labels = "Mesh:Labels";
+        /// <summary>gRPC address of the control plane, e.g. http://127.0.0.1:15010.</summary>
+        public const string ControlPlaneAddress = "Mesh:ControlPlane:Address";
+        /// <summary>Port of the sidecar's inbound listener (the instance's address in the mesh).</summary>
+        public const string InboundPort = "Mesh:Inbound:Port";
+        /// <summary>Service port the inbound listener stands for (9080 for Bookinfo, as in Istio).</summary>
+        public const string ServicePort = "Mesh:Inbound:ServicePort";
+        /// <summary>URL of the app behind the sidecar, e.g. http://127.0.0.1:5123.</summary>
+        public const string AppAddress = "Mesh:App:Address";
+        public const string AppHealthPath = "Mesh:App:HealthPath";
+        /// <summary>"http" (default), "http2" or "grpc": the protocol of the service port.</summary>
+        public const string InboundProtocol = "Mesh:Inbound:Protocol";
+        /// <summary>Address the inbound listener binds (127.0.0.1 locally, 0.0.0.0 in a pod).</summary>
+        public const string InboundBindAddress = "Mesh:Inbound:BindAddress";
+        /// <summary>
+        /// Prefix, one section per upstream service: Mesh:Outbound:&lt;service&gt;:Port (loopback port of the
+        /// outbound listener for that service) and Mesh:Outbound:&lt;service&gt;:Protocol (http, http2, grpc).
+        /// </summary>
+        public const string Outbound = "Mesh:Outbound";
+        public const string AdminPort = "Mesh:Admin:Port";
+        /// <summary>Port the gateway listens on.</summary>
+        public const string GatewayPort = "Mesh:Gateway:Port";
+        /// <summary>Address the gateway binds ("localhost" binds both loopback families).</summary>
+        public const string GatewayBindAddress = "Mesh:Gateway:BindAddress";
+        /// <summary>
+        /// Prefix, one section per route, in order: Mesh:Gateway:Routes:&lt;i&gt;:Exact or :Prefix (the path
+        /// match), :Service (mesh service to route to).
+        /// </summary>
+        public const string GatewayRoutes = "Mesh:Gateway:Routes";
+    }
+
+    public static class ControlPlane
+    {
+        /// <summary>Port of the dashboard and HTTP API (15080 by default).</summary>
+        public const string HttpPort = "Mesh:ControlPlane:HttpPort";
+        /// <summary>Port of the gRPC listener (config push, later the CA).</summary>
+        public const string GrpcPort = "Mesh:ControlPlane:GrpcPort";
+        /// <summary>How long a disconnected proxy's workload stays in the registry.</summary>
+        public const string DisconnectGracePeriod = "Mesh:ControlPlane:DisconnectGracePeriod";
+        /// <summary>Quiet time a push waits for further registry changes before compiling.</summary>
+        public const string PushDebounce = "Mesh:ControlPlane:PushDebounce";
+    }
+}
