@@ -1,0 +1,63 @@
+using MeshDev.ControlPlane.Api;
+using MeshDev.ControlPlane.Dashboard;
+using MeshDev.ControlPlane.Push;
+using MeshDev.ControlPlane.Registry;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace MeshDev.ControlPlane;
+
+/// <summary>
+/// Composes the control plane. Program.cs only calls this, so tests start the very same app in-process
+/// (with port 0 and short timings passed as arguments).
+/// </summary>
+public static class ControlPlaneApp
+{
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+
+        var options = ControlPlaneOptions.FromConfiguration(builder.Configuration);
+        var listeners = new ControlPlaneListeners(options);
+        builder.WebHost.ConfigureKestrel(listeners.Configure);
+        builder.AddServiceDefaults();
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(listeners);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton<IWorkloadRegistry, WorkloadRegistry>();
+        builder.Services.AddSingleton<InvalidSnapshotFaults>();
+        builder.Services.AddSingleton<ISnapshotCompiler, SnapshotCompiler>();
+        builder.Services.AddSingleton<ProxySyncTracker>();
+        builder.Services.AddSingleton<ProxyConnectionHub>();
+        builder.Services.AddSingleton<PushScheduler>();
+        builder.Services.AddSingleton<IPushScheduler>(sp => sp.GetRequiredService<PushScheduler>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PushScheduler>());
+        builder.Services.AddSingleton<MeshViews>();
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+
+        // Resolved up front so it hears every registry change, including removals before the first API call.
+        app.Services.GetRequiredService<ProxySyncTracker>();
+
+        app.UseExceptionHandler(error => error.Run(context =>
+            context.Response.WriteAsJsonAsync(new ErrorResponse(
+                context.Features.Get<IExceptionHandlerFeature>()?.Error is BadHttpRequestException bad
+                    ? bad.Message
+                    : "The control plane failed to handle this request; see its log."))));
+        app.UseRouting();
+        app.Use(ControlPlaneListeners.KeepEndpointsOnTheirListener);
+
+        app.MapGrpcService<MeshDiscoveryService>();
+        app.MapControlPlaneApi();
+        app.MapDashboard();
+        app.MapDefaultEndpoints();
+
+        return app;
+    }
+
+    /// <summary>The listeners' addresses; ports chosen by the OS (port 0) are known once the app has started.</summary>
+    public static ControlPlaneListeners GetListeners(this WebApplication app) => app.Services.GetRequiredService<ControlPlaneListeners>();
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using MeshDev.Core;
+
+namespace MeshDev.ControlPlane;
+
+/// <summary>The control plane's settings, read once from configuration with errors that name the key.</summary>
+public sealed class ControlPlaneOptions
+{
+    public const int DefaultHttpPort = 15080;
+    public const int DefaultGrpcPort = 15010;
+
+    /// <summary>Address the listeners bind: "localhost" (default) binds loopback, "*" binds every interface.</summary>
+    public const string BindAddressKey = "Mesh:ControlPlane:BindAddress";
+
+    /// <summary>
+    /// Comma-separated proxy ids whose snapshots get a deliberately invalid endpoint, so that tests can drive a
+    /// proxy's NACK path end to end. Never set this outside tests.
+    /// </summary>
+    public const string InvalidSnapshotForKey = "Mesh:ControlPlane:Faults:InvalidSnapshotFor";
+
+    public int HttpPort { get; init; } = DefaultHttpPort;
+    public int GrpcPort { get; init; } = DefaultGrpcPort;
+    public string BindAddress { get; init; } = "localhost";
+    public TimeSpan DisconnectGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan PushDebounce { get; init; } = TimeSpan.FromMilliseconds(100);
+    public IReadOnlyList<string> InvalidSnapshotFor { get; init; } = [];
+
+    public static ControlPlaneOptions FromConfiguration(IConfiguration configuration) => new()
+    {
+        HttpPort = ReadPort(configuration, MeshEnvironment.ControlPlane.HttpPort, DefaultHttpPort),
+        GrpcPort = ReadPort(configuration, MeshEnvironment.ControlPlane.GrpcPort, DefaultGrpcPort),
+        BindAddress = configuration[BindAddressKey] is { Length: > 0 } bind ? bind.Trim() : "localhost",
+        DisconnectGracePeriod = ReadDuration(configuration, MeshEnvironment.ControlPlane.DisconnectGracePeriod, TimeSpan.FromSeconds(10)),
+        PushDebounce = ReadDuration(configuration, MeshEnvironment.ControlPlane.PushDebounce, TimeSpan.FromMilliseconds(100)),
+        InvalidSnapshotFor = (configuration[InvalidSnapshotForKey] ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+    };
+
+    private static int ReadPort(IConfiguration configuration, string key, int defaultPort)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return defaultPort;
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+        {
+            throw new InvalidOperationException($"Configuration '{key}' is '{text}'; expected a port number from 0 to 65535.");
+        }
+
+        return port;
+    }
+
+    /// <summary>Accepts a TimeSpan ("00:00:10", "00:00:00.250") or a number of seconds ("10", "0.25").</summary>
+    private static TimeSpan ReadDuration(IConfiguration configuration, string key, TimeSpan defaultValue)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return defaultValue;
+        }
+
+        // A bare number would parse as days with TimeSpan.Parse; people mean seconds.
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        if (text.Contains(':') && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var duration) && duration >= TimeSpan.Zero)
+        {
+            return duration;
+        }
+
+        throw new InvalidOperationException(
+            $"Configuration '{key}' is '{text}'; expected a non-negative duration such as '00:00:10' or a number of seconds such as '10'.");
+    }
+}

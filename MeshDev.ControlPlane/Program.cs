@@ -1,0 +1,4 @@
+using MeshDev.ControlPlane;
+
+var app = ControlPlaneApp.Build(args);
+app.Run();

@@ -1,0 +1,114 @@
+using Grpc.Core;
+using MeshDev.ControlPlane.Registry;
+using MeshDev.Core.Discovery;
+
+namespace MeshDev.ControlPlane.Push;
+
+/// <summary>
+/// The config push stream. The proxy says hello, gets its snapshot at once, then gets a new one whenever the
+/// debounced registry changes alter it; it answers every snapshot with an ACK or a NACK and reports its app's
+/// health as it changes.
+/// </summary>
+public sealed partial class MeshDiscoveryService(
+    IWorkloadRegistry registry,
+    ISnapshotCompiler compiler,
+    ProxySyncTracker tracker,
+    ProxyConnectionHub hub,
+    IHostApplicationLifetime lifetime,
+    ILogger<MeshDiscoveryService> logger) : MeshDiscovery.MeshDiscoveryBase
+{
+    public override async Task StreamConfig(
+        IAsyncStreamReader<ProxyMessage> requestStream,
+        IServerStreamWriter<ControlPlaneMessage> responseStream,
+        ServerCallContext context)
+    {
+        if (!await requestStream.MoveNext(context.CancellationToken))
+        {
+            return;
+        }
+
+        var hello = ReadHello(requestStream.Current);
+        var session = registry.Register(hello);
+        tracker.OnConnected(hello.ProxyId, hello.AppliedVersion);
+
+        using var connection = new ProxyConnection(
+            hello.ProxyId, session, responseStream, registry, compiler, tracker, context.CancellationToken, lifetime.ApplicationStopping);
+        hub.Add(connection);
+        try
+        {
+            await connection.PushIfChangedAsync(connection.Closed);
+            while (await requestStream.MoveNext(connection.Closed))
+            {
+                Handle(connection, requestStream.Current);
+            }
+        }
+        catch (OperationCanceledException) when (connection.IsReplaced)
+        {
+            throw new RpcException(new Status(StatusCode.Aborted,
+                $"A newer StreamConfig stream for proxy '{hello.ProxyId}' replaced this one."));
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // Ends the stream now rather than when the host's shutdown timeout aborts it; proxies reconnect.
+            throw new RpcException(new Status(StatusCode.Unavailable, "The control plane is shutting down."));
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The proxy went away; the finally block records it.
+        }
+        catch (IOException ex)
+        {
+            // The connection dropped under the stream (proxy killed, network gone): a disconnect, not a fault here.
+            LogStreamAborted(hello.ProxyId, ex.Message);
+        }
+        finally
+        {
+            hub.Remove(connection);
+            registry.Disconnect(hello.ProxyId, session);
+        }
+    }
+
+    private static ProxyHello ReadHello(ProxyMessage first)
+    {
+        if (first.KindCase != ProxyMessage.KindOneofCase.Hello)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"The first message on StreamConfig must be ProxyHello; got {first.KindCase}."));
+        }
+
+        if (ProxyHelloValidator.Validate(first.Hello) is { } error)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, error));
+        }
+
+        return first.Hello;
+    }
+
+    private void Handle(ProxyConnection connection, ProxyMessage message)
+    {
+        switch (message.KindCase)
+        {
+            case ProxyMessage.KindOneofCase.Ack:
+                tracker.OnAck(connection.ProxyId, message.Ack);
+                break;
+            case ProxyMessage.KindOneofCase.Nack:
+                tracker.OnNack(connection.ProxyId, message.Nack);
+                break;
+            case ProxyMessage.KindOneofCase.Health:
+                registry.ReportHealth(connection.ProxyId, connection.Session, message.Health.Healthy);
+                break;
+            case ProxyMessage.KindOneofCase.Hello:
+                throw new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"Proxy '{connection.ProxyId}' sent ProxyHello again; it is accepted only as the first message of a stream."));
+            default:
+                LogEmptyMessage(connection.ProxyId);
+                break;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stream of proxy {ProxyId} aborted: {Reason}")]
+    private partial void LogStreamAborted(string proxyId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Proxy {ProxyId} sent a message with no kind set; ignored")]
+    private partial void LogEmptyMessage(string proxyId);
+}

@@ -1,0 +1,18 @@
+namespace MeshDev.ControlPlane.Push;
+
+/// <summary>Where one proxy stands with its config: what was sent, what it applied, what it last refused.</summary>
+public sealed record ProxySyncStatus
+{
+    public static readonly ProxySyncStatus Empty = new();
+
+    public string? SentVersion { get; init; }
+    public string? SentNonce { get; init; }
+    public DateTimeOffset? SentAt { get; init; }
+    public string? AckedVersion { get; init; }
+    public DateTimeOffset? AckedAt { get; init; }
+    public SnapshotRejection? LastNack { get; init; }
+
+    public bool InSync => SentVersion is not null && SentVersion == AckedVersion;
+}
+
+public sealed record SnapshotRejection(string Version, string Reason, DateTimeOffset At);

@@ -1,0 +1,87 @@
+using System.Threading.Channels;
+using MeshDev.ControlPlane.Registry;
+
+namespace MeshDev.ControlPlane.Push;
+
+public interface IPushScheduler
+{
+    /// <summary>Asks for every connected proxy to get a fresh snapshot after the debounce window.</summary>
+    void RequestPush();
+}
+
+/// <summary>
+/// Debounces pushes: a burst of registry changes (a whole topology starting) becomes one compile and at most one
+/// snapshot per proxy. The quiet period restarts on every change but never delays a push by more than
+/// <see cref="MaxDelayFactor"/> windows, so a steady trickle of changes cannot starve the proxies.
+/// </summary>
+public sealed partial class PushScheduler : BackgroundService, IPushScheduler
+{
+    private const int MaxDelayFactor = 10;
+
+    private readonly Channel<bool> _requests = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly ProxyConnectionHub _hub;
+    private readonly ControlPlaneOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PushScheduler> _logger;
+
+    public PushScheduler(IWorkloadRegistry registry, ProxyConnectionHub hub, ControlPlaneOptions options, TimeProvider time, ILogger<PushScheduler> logger)
+    {
+        _hub = hub;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        registry.Changed += _ => RequestPush();
+    }
+
+    public void RequestPush() => _requests.Writer.TryWrite(true);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _requests.Reader.WaitToReadAsync(stoppingToken))
+            {
+                var firstRequest = _time.GetTimestamp();
+                _requests.Reader.TryRead(out _);
+                do
+                {
+                    await Task.Delay(_options.PushDebounce, _time, stoppingToken);
+                }
+                while (_requests.Reader.TryRead(out _) && _time.GetElapsedTime(firstRequest) < _options.PushDebounce * MaxDelayFactor);
+
+                await PushAllAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task PushAllAsync(CancellationToken cancellationToken)
+    {
+        var connections = _hub.Connections;
+        var sent = await Task.WhenAll(connections.Select(c => PushAsync(c, cancellationToken)));
+        LogPushed(sent.Count(s => s), connections.Count);
+    }
+
+    private async Task<bool> PushAsync(ProxyConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await connection.PushIfChangedAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The stream is going away; its own handler reports the disconnect.
+            LogPushFailed(connection.ProxyId, ex.Message);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Push round: {Sent} of {Connected} connected proxies got a new snapshot")]
+    private partial void LogPushed(int sent, int connected);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Push to proxy {ProxyId} failed: {Reason}")]
+    private partial void LogPushFailed(string proxyId, string reason);
+}

@@ -1,0 +1,34 @@
+using MeshDev.Core.Discovery;
+
+namespace MeshDev.ControlPlane.Registry;
+
+/// <summary>
+/// What the registry knows about one proxy: the workload it announced in its ProxyHello, plus its connection
+/// state. Immutable; the registry swaps in a new instance on every change so readers never see half an update.
+/// </summary>
+public sealed record Workload
+{
+    public required string ProxyId { get; init; }
+    public required ProxyMode Mode { get; init; }
+    public required string Service { get; init; }
+    public required string Namespace { get; init; }
+    public required IReadOnlyDictionary<string, string> Labels { get; init; }
+    /// <summary>host:port of the sidecar's inbound listener; empty for gateways.</summary>
+    public required string InboundAddress { get; init; }
+    public required uint ServicePort { get; init; }
+    public required ServiceProtocol Protocol { get; init; }
+    public required string AdminUrl { get; init; }
+    public required bool Healthy { get; init; }
+    public required IReadOnlyList<string> UpstreamServices { get; init; }
+    public required bool Connected { get; init; }
+    public required DateTimeOffset ConnectedAt { get; init; }
+    public DateTimeOffset? DisconnectedAt { get; init; }
+
+    /// <summary>
+    /// Identifies the stream that currently owns this entry. A newer stream with the same proxy id takes a new
+    /// session, so late events from the replaced stream (its disconnect, its health reports) are ignored.
+    /// </summary>
+    public required long Session { get; init; }
+
+    public bool IsSidecar => Mode == ProxyMode.Sidecar;
+}

@@ -1,0 +1,231 @@
+using MeshDev.ControlPlane;
+using MeshDev.Core.Discovery;
+
+namespace MeshDev.Tests.ControlPlane;
+
+public sealed class PushTests
+{
+    private static ProxyHello ReviewsV1 => TestProxy.Sidecar("reviews-v1-sidecar", "reviews", "127.0.0.1:40101",
+        new Dictionary<string, string> { ["app"] = "reviews", ["version"] = "v1" });
+
+    private static ProxyHello ReviewsV2 => TestProxy.Sidecar("reviews-v2-sidecar", "reviews", "127.0.0.1:40102",
+        new Dictionary<string, string> { ["app"] = "reviews", ["version"] = "v2" });
+
+    private static ProxyHello ProductPage => TestProxy.Sidecar("productpage-v1-sidecar", "productpage", "127.0.0.1:40100",
+        new Dictionary<string, string> { ["app"] = "productpage", ["version"] = "v1" }, "reviews");
+
+    [Fact]
+    public async Task UpstreamCluster_HoldsEverySidecarOfThatService()
+    {
+        await using var controlPlane = await ControlPlaneHost.StartAsync();
+        await using var v1 = await controlPlane.ConnectAsync(ReviewsV1);
+        await using var v2 = await controlPlane.ConnectAsync(ReviewsV2);
+        await using var productpage = await controlPlane.ConnectAsync(ProductPage);
+
+        var message = await productpage.WaitForAsync(s => s.Clusters.Count == 1 && s.Clusters[0].Endpoints.Count == 2);
+
+        var cluster = message.Snapshot.Clusters.Single();
+        Assert.Equal("reviews", cluster.Name);
+        Assert.Equal(ServiceProtocol.Http, cluster.Protocol);
+        Assert.Equal(LoadBalancerPolicy.Unspecified, cluster.LoadBalancer);
+        Assert.Collection(cluster.Endpoints,
+            e =>
+            {
+                Assert.Equal(("reviews-v1-sidecar", "127.0.0.1:40101", true), (e.ProxyId, e.Address, e.Healthy));
+                Assert.Equal("v1", e.Labels["version"]);
+            },
+            e =>
+            {
+                Assert.Equal(("reviews-v2-sidecar", "127.0.0.1:40102", true), (e.ProxyId, e.Address, e.Healthy));
+                Assert.Equal("v2", e.Labels["version"]);
+            });
+
+        // A reviews sidecar declares no upstreams, so its snapshot stays empty however the mesh changes.
+        Assert.Empty((await v1.NextAsync()).Snapshot.Clusters);
+        Assert.True(await v1.StaysQuietAsync(TimeSpan.FromMilliseconds(300)));
+    }
+
+    [Fact]
+    public async Task Ack_OfTheLatestPush_PutsTheProxyInSync()
+    {
+        await using var controlPlane = await ControlPlaneHost.StartAsync();
+        await using var proxy = await controlPlane.ConnectAsync(ProductPage);
+        var message = await proxy.NextAsync();
+
+        var before = (await controlPlane.FindProxyAsync(ProductPage.ProxyId))!;
+        Assert.Equal(message.Snapshot.Version, (string?)before["sentVersion"]);
+        Assert.Null((string?)before["ackedVersion"]);
+        Assert.False((bool)before["inSync"]!);
+
+        await proxy.AckAsync(message);
+
+        var after = await Eventually.ValueAsync(
+            () => controlPlane.FindProxyAsync(ProductPage.ProxyId), p => (bool)p!["inSync"]!);
+        Assert.Equal(message.Snapshot.Version, (string?)after!["ackedVersion"]);
+        Assert.Equal((string?)after["sentVersion"], (string?)after["ackedVersion"]);
+        Assert.NotNull((string?)after["ackedAt"]);
+        Assert.Null(after["lastNack"]);
+    }
+
+    [Fact]
+    public async Task AckWithAnOldNonce_IsIgnored()
+    {
+        await using var controlPlane = await ControlPlaneHost.StartAsync();
+        await using var proxy = await controlPlane.ConnectAsync(ProductPage);
+        var first = await proxy.NextAsync();
+        await using var reviews = await controlPlane.ConnectAsync(ReviewsV1);
+        await proxy.WaitForAsync(s => s.Clusters[0].Endpoints.Count == 1);
+
+        await proxy.AckAsync(first);
+        await proxy.NackAsync(first, "stale rejection");
+        await Task.Delay(300);
+
+        var status = (await controlPlane.FindProxyAsync(ProductPage.ProxyId))!;
+        Assert.Null((string?)status["ackedVersion"]);
+        Assert.Null(status["lastNack"]);
+        Assert.False((bool)status["inSync"]!);
+    }
+
+    [Fact]
+    public async Task Nack_IsShownWithItsReason()
+    {
+        await using var controlPlane = await ControlPlaneHost.StartAsync();
+        await using var proxy = await controlPlane.ConnectAsync(ProductPage);
+        var message = await proxy.NextAsync();
+
+        await proxy.NackAsync(message, "cluster reviews: endpoint address 'x' is not host:port");
+
+        var status = await Eventually.ValueAsync(
+            () => controlPlane.FindProxyAsync(ProductPage.ProxyId), p => p!["lastNack"] is not null);
+        var nack = status!["lastNack"]!;
+        Assert.Equal("cluster reviews: endpoint address 'x' is not host:port", (string?)nack["reason"]);
+        Assert.Equal(message.Snapshot.Version, (string?)nack["version"]);
+        Assert.NotNull((string?)nack["at"]);
+        Assert.False((bool)status["inSync"]!);
+    }
+
+    [Fact]
+    public async Task UnhealthyReport_MarksTheEndpointUnhealthyInTheNextSnapshot()
+    {
+        await using var controlPlane = await ControlPlaneHost.StartAsync();
+        await using var reviews = await controlPlane.ConnectAsync(ReviewsV1);
+        await using var productpage = await controlPlane.ConnectAsync(ProductPage);
+        await productpage.WaitForAsync(s => s.Clusters[0].Endpoints.Count == 1 && s.Clusters[0].Endpoints[0].Healthy);
+
+        await reviews.ReportHealthAsync(false);
+
+        var next = await productpage.NextAsync();
+        Assert.False(next.Snapshot.Clusters[0].Endpoints.Single().Healthy);
+        var instance = (await controlPlane.FindServiceAsync("reviews"))!["instances"]![0]!;
+        Assert.False((bool)instance["healthy"]!);
+
+        await reviews.ReportHealthAsync(true);
+        Assert.True((await productpage.NextAsync()).Snapshot.Clusters[0].Endpoints.Single().Healthy);
+    }
+
+    [Fact]
+    public async Task BurstOfRegistrations_IsCoalescedIntoFewPushes()
+    {
+        await using var controlPlane = await ControlPlaneHost.StartAsync(debounce: TimeSpan.FromMilliseconds(500));
+        await using var productpage = await controlPlane.ConnectAsync(ProductPage);
+        await productpage.NextAsync();
+
+        const int burst = 8;
+        var instances = new List<TestProxy>();
+        for (var i = 0; i < burst; i++)
+        {
+            // Each registration has landed (its own snapshot came back) before the next one: without the
+            // debounce, every one of them would be its own push to productpage.
+            var instance = await controlPlane.ConnectAsync(TestProxy.Sidecar($"reviews-{i}", "reviews", $"127.0.0.1:{41000 + i}"));
+            await instance.NextAsync();
+            instances.Add(instance);
+            await Task.Delay(40);
+        }
+
+        await productpage.WaitForAsync(s => s.Clusters[0].Endpoints.Count == burst);
+        Assert.True(await productpage.StaysQuietAsync(TimeSpan.FromMilliseconds(800)));
+        // One snapshot on connect, then one (at most two, if the burst straddled a window) for the whole burst.
+        Assert.InRange(productpage.ReceivedCount, 2, 3);
+
+        foreach (var instance in instances)
+        {
+            await instance.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task UnchangedMesh_IsNotPushedAgain()
+    {
+        await using var controlPlane = await ControlPlaneHost.StartAsync();
+        await using var productpage = await controlPlane.ConnectAsync(ProductPage);
+        await productpage.NextAsync();
+
+        // Another productpage instance changes the registry but not what this proxy needs.
+        await using var other = await controlPlane.ConnectAsync(
+            TestProxy.Sidecar("productpage-v2-sidecar", "productpage", "127.0.0.1:40199", null, "reviews"));
+        await other.NextAsync();
+
+        Assert.True(await productpage.StaysQuietAsync(TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Fact]
+    public async Task Version_IsTheSameOnTwoControlPlanesWithTheSameMesh()
+    {
+        async Task<string> FinalVersionAsync(bool reversed)
+        {
+            await using var controlPlane = await ControlPlaneHost.StartAsync();
+            var hellos = reversed ? new[] { ReviewsV2, ReviewsV1 } : [ReviewsV1, ReviewsV2];
+            await using var a = await controlPlane.ConnectAsync(hellos[0]);
+            await using var b = await controlPlane.ConnectAsync(hellos[1]);
+            await using var productpage = await controlPlane.ConnectAsync(ProductPage);
+            return (await productpage.WaitForAsync(s => s.Clusters[0].Endpoints.Count == 2)).Snapshot.Version;
+        }
+
+        var first = await FinalVersionAsync(reversed: false);
+        var second = await FinalVersionAsync(reversed: true);
+
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public async Task InvalidSnapshotFault_DrivesANackAndIsUndone()
+    {
+        await using var controlPlane = await ControlPlaneHost.StartAsync();
+        await using var reviews = await controlPlane.ConnectAsync(ReviewsV1);
+        await using var productpage = await controlPlane.ConnectAsync(ProductPage);
+        var good = await productpage.WaitForAsync(s => s.Clusters[0].Endpoints.Count == 1);
+        await productpage.AckAsync(good);
+
+        var put = await controlPlane.Http.PutAsync($"/api/v1/faults/invalid-snapshot/{ProductPage.ProxyId}", null);
+        put.EnsureSuccessStatusCode();
+
+        var bad = await productpage.NextAsync();
+        Assert.Contains(bad.Snapshot.Clusters[0].Endpoints, e => e.Address == "not-an-address");
+        Assert.NotEqual(good.Snapshot.Version, bad.Snapshot.Version);
+        await productpage.NackAsync(bad, "endpoint address 'not-an-address' is not host:port");
+        var nacked = await Eventually.ValueAsync(
+            () => controlPlane.FindProxyAsync(ProductPage.ProxyId), p => p!["lastNack"] is not null);
+        Assert.Equal(bad.Snapshot.Version, (string?)nacked!["lastNack"]!["version"]);
+        Assert.Equal(good.Snapshot.Version, (string?)nacked["ackedVersion"]);
+
+        var delete = await controlPlane.Http.DeleteAsync($"/api/v1/faults/invalid-snapshot/{ProductPage.ProxyId}");
+        delete.EnsureSuccessStatusCode();
+
+        var restored = await productpage.NextAsync();
+        Assert.Equal(good.Snapshot.Version, restored.Snapshot.Version);
+        Assert.DoesNotContain(restored.Snapshot.Clusters[0].Endpoints, e => e.Address == "not-an-address");
+    }
+
+    [Fact]
+    public async Task InvalidSnapshotFault_FromConfiguration_AddsAFaultClusterWhenThereIsNone()
+    {
+        await using var controlPlane = await ControlPlaneHost.StartAsync(
+            extraArgs: $"--{ControlPlaneOptions.InvalidSnapshotForKey}=details-v1, other");
+        await using var details = await controlPlane.ConnectAsync(TestProxy.Sidecar("details-v1", "details", "127.0.0.1:40300"));
+
+        var cluster = (await details.NextAsync()).Snapshot.Clusters.Single();
+
+        Assert.Equal("fault-injected", cluster.Name);
+        Assert.Equal("not-an-address", cluster.Endpoints.Single().Address);
+    }
+}
