@@ -1,0 +1,77 @@
+using Aspire.Hosting.ApplicationModel;
+using MeshDev.Hosting;
+
+namespace MeshDev.AppHost;
+
+/// <summary>
+/// Istio's Bookinfo sample on the mesh, with the workload names, labels and service port (9080) of Istio's own
+/// deployment, so that Istio's Bookinfo config files apply to it unchanged.
+/// </summary>
+internal static class BookinfoExtensions
+{
+    private const int BookinfoServicePort = 9080;
+
+    public static IDistributedApplicationBuilder AddBookinfo(this IDistributedApplicationBuilder builder, IResourceBuilder<MeshControlPlaneResource> mesh)
+    {
+        var ratings = builder.AddProject<Projects.Bookinfo_Ratings>("ratings-v1")
+            .WithMeshSidecar(mesh, service: "ratings", labels: Version("v1"), protocol: MeshProtocol.Grpc, servicePort: BookinfoServicePort);
+
+        var details = builder.AddProject<Projects.Bookinfo_Details>("details-v1")
+            .WithMeshSidecar(mesh, service: "details", labels: Version("v1"), servicePort: BookinfoServicePort)
+            .WithHttpHealthCheck("/health");
+
+        // One project, three workloads of the one mesh service "reviews", configured the way Istio's images are.
+        var reviews = builder.AddReviews(mesh, "v1", ratings: null, starColor: null, ratingsTimeout: null);
+        builder.AddReviews(mesh, "v2", ratings, starColor: "black", ratingsTimeout: TimeSpan.FromSeconds(10));
+        builder.AddReviews(mesh, "v3", ratings, starColor: "red", ratingsTimeout: TimeSpan.FromMilliseconds(2500));
+
+        var productpage = builder.AddProject<Projects.Bookinfo_ProductPage>("productpage-v1")
+            .WithMeshSidecar(mesh, service: "productpage", labels: Version("v1"), servicePort: BookinfoServicePort)
+            .WithMeshReference(details)
+            // Any instance names the service: the sidecar balances over reviews v1, v2 and v3.
+            .WithMeshReference(reviews)
+            .WithMeshReference(ratings)
+            .WithHttpHealthCheck("/health");
+
+        // The routes of Istio's bookinfo-gateway VirtualService.
+        builder.AddMeshGateway("gateway", port: 9080)
+            .WithMeshRoute("/productpage", productpage)
+            .WithMeshRoute("/static", productpage, prefix: true)
+            .WithMeshRoute("/login", productpage)
+            .WithMeshRoute("/logout", productpage)
+            .WithMeshRoute("/api/v1/products", productpage, prefix: true);
+        return builder;
+    }
+
+    private static IResourceBuilder<ProjectResource> AddReviews(
+        this IDistributedApplicationBuilder builder,
+        IResourceBuilder<MeshControlPlaneResource> mesh,
+        string version,
+        IResourceBuilder<ProjectResource>? ratings,
+        string? starColor,
+        TimeSpan? ratingsTimeout)
+    {
+        var name = $"reviews-{version}";
+        var reviews = builder.AddProject<Projects.Bookinfo_Reviews>(name)
+            .WithEnvironment("SERVICE_VERSION", version)
+            .WithEnvironment("INSTANCE_NAME", name)
+            .WithEnvironment("ENABLE_RATINGS", (ratings is not null).ToString().ToLowerInvariant())
+            .WithMeshSidecar(mesh, service: "reviews", labels: Version(version), servicePort: BookinfoServicePort)
+            .WithHttpHealthCheck("/health");
+        if (starColor is not null)
+        {
+            reviews.WithEnvironment("STAR_COLOR", starColor);
+        }
+        if (ratingsTimeout is { } timeout)
+        {
+            reviews.WithEnvironment("RATINGS_TIMEOUT", ((int)timeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        if (ratings is not null)
+        {
+            reviews.WithMeshReference(ratings);
+        }
+        return reviews;
+    }
+
+    private static Dictionary<string, string> Version(string version) => new() { ["version"] = version };
+}

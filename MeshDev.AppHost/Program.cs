@@ -1,0 +1,9 @@
+using MeshDev.AppHost;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+var mesh = builder.AddMeshControlPlane("mesh");
+
+builder.AddBookinfo(mesh);
+
+builder.Build().Run();

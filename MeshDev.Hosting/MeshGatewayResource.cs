@@ -1,0 +1,21 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace MeshDev.Hosting;
+
+/// <summary>The ingress gateway: the mesh proxy in gateway mode, the way into the mesh from outside.</summary>
+public sealed class MeshGatewayResource(string name, string command, string workingDirectory, MeshControlPlaneResource controlPlane)
+    : ExecutableResource(name, command, workingDirectory)
+{
+    public const string HttpEndpointName = "http";
+    public const string AdminEndpointName = "admin";
+
+    public MeshControlPlaneResource ControlPlane { get; } = controlPlane;
+
+    internal List<MeshGatewayRoute> Routes { get; } = [];
+
+    /// <summary>Upstream services of the gateway's routes, with their protocols.</summary>
+    internal SortedDictionary<string, MeshProtocol> Upstreams { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>A path match of the gateway and the mesh service it sends matching requests to.</summary>
+public sealed record MeshGatewayRoute(string Path, bool IsPrefix, string Service);

@@ -1,0 +1,64 @@
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Publishing;
+
+namespace MeshDev.Hosting;
+
+/// <summary>
+/// Manifest entries of the mesh's resources. They describe what the resource is (its mesh service, labels,
+/// upstreams, routes) rather than the local command line, which names paths on one machine; deployment tools
+/// build the proxy and control plane images from these entries.
+/// </summary>
+internal static class MeshManifest
+{
+    public static async Task WriteControlPlaneAsync(ManifestPublishingContext context, MeshControlPlaneResource controlPlane)
+    {
+        var writer = context.Writer;
+        writer.WriteString("type", "meshdev.controlplane.v0");
+        writer.WriteString("namespace", controlPlane.Namespace);
+        await context.WriteEnvironmentVariablesAsync(controlPlane).ConfigureAwait(false);
+        context.WriteBindings(controlPlane);
+    }
+
+    public static async Task WriteSidecarAsync(ManifestPublishingContext context, MeshSidecarResource sidecar)
+    {
+        var writer = context.Writer;
+        writer.WriteString("type", "meshdev.sidecar.v0");
+        writer.WriteString("parent", sidecar.App.Name);
+        writer.WriteString("controlPlane", sidecar.ControlPlane.Name);
+        writer.WriteString("service", sidecar.Service);
+        writer.WriteString("protocol", sidecar.Protocol.ToConfigValue());
+        writer.WriteNumber("servicePort", sidecar.ServicePort);
+        writer.WriteStartObject("labels");
+        foreach (var (key, value) in sidecar.Labels)
+        {
+            writer.WriteString(key, value);
+        }
+        writer.WriteEndObject();
+        writer.WriteStartObject("upstreams");
+        foreach (var (service, protocol) in sidecar.Upstreams)
+        {
+            writer.WriteString(service, protocol.ToConfigValue());
+        }
+        writer.WriteEndObject();
+        await context.WriteEnvironmentVariablesAsync(sidecar).ConfigureAwait(false);
+        context.WriteBindings(sidecar);
+    }
+
+    public static async Task WriteGatewayAsync(ManifestPublishingContext context, MeshGatewayResource gateway)
+    {
+        var writer = context.Writer;
+        writer.WriteString("type", "meshdev.gateway.v0");
+        writer.WriteString("controlPlane", gateway.ControlPlane.Name);
+        writer.WriteStartArray("routes");
+        foreach (var route in gateway.Routes)
+        {
+            writer.WriteStartObject();
+            writer.WriteString(route.IsPrefix ? "prefix" : "exact", route.Path);
+            writer.WriteString("service", route.Service);
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
+        await context.WriteEnvironmentVariablesAsync(gateway).ConfigureAwait(false);
+        context.WriteBindings(gateway);
+    }
+}

@@ -1,0 +1,138 @@
+using Aspire.Hosting.ApplicationModel;
+using MeshDev.Core;
+using MeshDev.Hosting;
+using static Aspire.Hosting.MeshControlPlaneBuilderExtensions;
+
+namespace Aspire.Hosting;
+
+/// <summary>Puts apps into the mesh: a sidecar proxy beside each, and mesh references between them.</summary>
+public static class MeshSidecarBuilderExtensions
+{
+    /// <summary>
+    /// Gives <paramref name="app"/> a sidecar proxy, nested under it in the dashboard, that makes the app an instance
+    /// of the mesh service <paramref name="service"/> (the app's name unless given). Labels such as <c>version</c>
+    /// select instances in routing rules; <c>app=&lt;service&gt;</c> is added as in Istio's deployments.
+    /// </summary>
+    /// <param name="servicePort">The service port as mesh config names it (Istio's Bookinfo uses 9080).</param>
+    /// <param name="appEndpointName">The app's endpoint that the sidecar forwards inbound traffic to.</param>
+    public static IResourceBuilder<T> WithMeshSidecar<T>(
+        this IResourceBuilder<T> app,
+        IResourceBuilder<MeshControlPlaneResource> mesh,
+        string? service = null,
+        IReadOnlyDictionary<string, string>? labels = null,
+        MeshProtocol protocol = MeshProtocol.Http,
+        int servicePort = 80,
+        string appEndpointName = "http")
+        where T : IResourceWithEndpoints, IResourceWithEnvironment
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(mesh);
+        if (FindSidecar(app.ApplicationBuilder, app.Resource) is { } existing)
+        {
+            throw new DistributedApplicationException(
+                $"'{app.Resource.Name}' already has the mesh sidecar '{existing.Name}'; an app has one sidecar.");
+        }
+        if (servicePort is < 1 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(servicePort), servicePort, $"The service port of '{app.Resource.Name}' must be 1-65535.");
+        }
+
+        service ??= app.Resource.Name;
+        if (mesh.Resource.Sidecars.FirstOrDefault(other => other.Service == service && other.Protocol != protocol) is { } sibling)
+        {
+            throw new DistributedApplicationException(
+                $"'{app.Resource.Name}' joins mesh service '{service}' speaking {protocol}, but its instance '{sibling.App.Name}' speaks " +
+                $"{sibling.Protocol}; all instances of a service share one protocol.");
+        }
+        var allLabels = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["app"] = service };
+        foreach (var (key, value) in labels ?? new Dictionary<string, string>())
+        {
+            allLabels[key] = value;
+        }
+
+        var appEndpoint = app.Resource.GetEndpoint(appEndpointName);
+        var sidecar = new MeshSidecarResource(
+            $"{app.Resource.Name}-sidecar", MeshBinaries.DotnetHost, app.ApplicationBuilder.AppHostDirectory,
+            app.Resource, mesh.Resource, service, allLabels, protocol, servicePort);
+        mesh.Resource.Sidecars.Add(sidecar);
+
+        app.ApplicationBuilder.AddResource(sidecar)
+            .WithArgs(context => context.Args.Add(MeshBinaries.ProxyAssembly))
+            .WithHttpEndpoint(name: MeshSidecarResource.InboundEndpointName)
+            .WithHttpEndpoint(name: MeshSidecarResource.AdminEndpointName)
+            .WithEnvironment(context =>
+            {
+                var env = context.EnvironmentVariables;
+                env[Env(MeshEnvironment.Proxy.Mode)] = "sidecar";
+                env[Env(MeshEnvironment.Proxy.ProxyId)] = sidecar.Name;
+                env[Env(MeshEnvironment.Proxy.Service)] = sidecar.Service;
+                env[Env(MeshEnvironment.Proxy.Namespace)] = mesh.Resource.Namespace;
+                foreach (var (key, value) in sidecar.Labels)
+                {
+                    env[Env($"{MeshEnvironment.Proxy.Labels}:{key}")] = value;
+                }
+                env[Env(MeshEnvironment.Proxy.ControlPlaneAddress)] = mesh.Resource.GrpcEndpoint;
+                env[Env(MeshEnvironment.Proxy.InboundPort)] = sidecar.GetEndpoint(MeshSidecarResource.InboundEndpointName).Property(EndpointProperty.TargetPort);
+                env[Env(MeshEnvironment.Proxy.ServicePort)] = sidecar.ServicePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                env[Env(MeshEnvironment.Proxy.InboundProtocol)] = sidecar.Protocol.ToConfigValue();
+                env[Env(MeshEnvironment.Proxy.AppAddress)] = appEndpoint;
+                env[Env(MeshEnvironment.Proxy.AdminPort)] = sidecar.GetEndpoint(MeshSidecarResource.AdminEndpointName).Property(EndpointProperty.TargetPort);
+                foreach (var (upstream, upstreamProtocol) in sidecar.Upstreams)
+                {
+                    var outbound = sidecar.GetEndpoint(MeshSidecarResource.OutboundEndpointName(upstream));
+                    env[Env($"{MeshEnvironment.Proxy.Outbound}:{upstream}:Port")] = outbound.Property(EndpointProperty.TargetPort);
+                    env[Env($"{MeshEnvironment.Proxy.Outbound}:{upstream}:Protocol")] = upstreamProtocol.ToConfigValue();
+                }
+            })
+            .WithParentRelationship(app.Resource)
+            .WithHttpHealthCheck("/ready", endpointName: MeshSidecarResource.AdminEndpointName)
+            .WithUrlForEndpoint(MeshSidecarResource.AdminEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)
+            .WithUrlForEndpoint(MeshSidecarResource.InboundEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)
+            .WithIconName("ArrowSwap")
+            .WaitFor(mesh)
+            .WithManifestPublishingCallback(context => MeshManifest.WriteSidecarAsync(context, sidecar));
+
+        return app;
+    }
+
+    /// <summary>
+    /// Lets <paramref name="app"/> call <paramref name="target"/>'s mesh service through the mesh: the app's service
+    /// discovery entry for that service (<c>http://&lt;service&gt;</c>) points at its own sidecar's outbound listener,
+    /// which load-balances over every healthy instance of the service. Both must already be in the mesh.
+    /// </summary>
+    public static IResourceBuilder<T> WithMeshReference<T>(this IResourceBuilder<T> app, IResourceBuilder<IResourceWithEndpoints> target)
+        where T : IResourceWithEndpoints, IResourceWithEnvironment
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(target);
+
+        var sidecar = FindSidecar(app.ApplicationBuilder, app.Resource)
+            ?? throw new DistributedApplicationException(
+                $"'{app.Resource.Name}' references '{target.Resource.Name}' through the mesh, but '{app.Resource.Name}' is not in the mesh: " +
+                $"call WithMeshSidecar on '{app.Resource.Name}' before WithMeshReference.");
+        var targetSidecar = FindSidecar(app.ApplicationBuilder, target.Resource)
+            ?? throw new DistributedApplicationException(
+                $"'{app.Resource.Name}' references '{target.Resource.Name}' through the mesh, but '{target.Resource.Name}' is not in the mesh: " +
+                $"call WithMeshSidecar on '{target.Resource.Name}' first, or use WithReference for a resource outside the mesh.");
+        if (!ReferenceEquals(sidecar.ControlPlane, targetSidecar.ControlPlane))
+        {
+            throw new DistributedApplicationException(
+                $"'{app.Resource.Name}' and '{target.Resource.Name}' belong to different meshes.");
+        }
+
+        var service = targetSidecar.Service;
+        if (sidecar.Upstreams.TryAdd(service, targetSidecar.Protocol))
+        {
+            var outboundName = MeshSidecarResource.OutboundEndpointName(service);
+            app.ApplicationBuilder.CreateResourceBuilder(sidecar)
+                .WithHttpEndpoint(name: outboundName)
+                .WithUrlForEndpoint(outboundName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly);
+            // The app resolves http://<service> the way it always does; the answer is its own sidecar.
+            app.WithEnvironment($"services__{service}__http__0", sidecar.GetEndpoint(outboundName));
+        }
+        return app;
+    }
+
+    internal static MeshSidecarResource? FindSidecar(IDistributedApplicationBuilder builder, IResource app) =>
+        builder.Resources.OfType<MeshSidecarResource>().FirstOrDefault(sidecar => ReferenceEquals(sidecar.App, app));
+}

@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MeshDev.Tests.EndToEnd;
+
+/// <summary>
+/// The real MeshDev.AppHost (Bookinfo, seven sidecars, the gateway and the control plane), started through
+/// Aspire.Hosting.Testing and waited on until every proxy reports ready.
+/// </summary>
+public sealed class BookinfoAppFixture : IAsyncLifetime
+{
+    public static readonly string[] Workloads =
+        ["productpage-v1", "details-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3"];
+
+    public static readonly Uri Gateway = new("http://localhost:9080");
+    public static readonly Uri ControlPlane = new("http://localhost:15080");
+
+    private DistributedApplication? _app;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
+
+    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    public static IEnumerable<string> ProxyNames =>
+        Workloads.Select(workload => $"{workload}-sidecar").Append("gateway");
+
+    public async Task InitializeAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MeshDev_AppHost>(
+            ["--environment", "Testing"]);
+        builder.Services.ConfigureHttpClientDefaults(http => http.ConfigureHttpClient(client => client.Timeout = TimeSpan.FromSeconds(30)));
+        ConfigureControlPlane(builder);
+
+        _app = await builder.BuildAsync();
+        using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        await _app.StartAsync(startup.Token);
+        foreach (var proxy in ProxyNames.Append("mesh"))
+        {
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync(proxy, startup.Token);
+        }
+        await WaitForMeshInSyncAsync(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>A short disconnect grace period keeps the tests that stop workloads quick.</summary>
+    private static void ConfigureControlPlane(IDistributedApplicationTestingBuilder builder)
+    {
+        var controlPlane = builder.Resources.OfType<MeshDev.Hosting.MeshControlPlaneResource>().Single();
+        builder.CreateResourceBuilder(controlPlane)
+            .WithEnvironment("Mesh__ControlPlane__DisconnectGracePeriod", "00:00:05");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    public async Task<string> GetPageAsync(string path = "/productpage", string? userCookie = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Gateway, path));
+        if (userCookie is not null)
+        {
+            request.Headers.Add("Cookie", $"user={userCookie}");
+        }
+        using var response = await Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path} answered {(int)response.StatusCode}: {body}");
+        return body;
+    }
+
+    public async Task<JsonElement[]> GetProxiesAsync() =>
+        await Http.GetFromJsonAsync<JsonElement[]>(new Uri(ControlPlane, "/api/v1/proxies"))
+        ?? throw new InvalidOperationException("The control plane returned no proxies.");
+
+    public async Task<JsonElement> GetProxyAsync(string id) =>
+        (await GetProxiesAsync()).Single(proxy => proxy.GetProperty("id").GetString() == id);
+
+    /// <summary>Counters of one proxy, read from its own admin listener (found through the control plane's API).</summary>
+    public async Task<ProxyStats> GetStatsAsync(string proxyId)
+    {
+        var adminUrl = (await GetProxyAsync(proxyId)).GetProperty("adminUrl").GetString()!;
+        var stats = await Http.GetFromJsonAsync<JsonElement>(new Uri(new Uri(adminUrl), "/stats?format=json"));
+        return new ProxyStats(stats);
+    }
+
+    public async Task<JsonElement> GetConfigDumpAsync(string proxyId)
+    {
+        var adminUrl = (await GetProxyAsync(proxyId)).GetProperty("adminUrl").GetString()!;
+        return await Http.GetFromJsonAsync<JsonElement>(new Uri(new Uri(adminUrl), "/config_dump"));
+    }
+
+    /// <summary>Waits until every proxy is connected and has ACKed the version it was last sent.</summary>
+    public async Task<TimeSpan> WaitForMeshInSyncAsync(TimeSpan timeout)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        string last = "no answer yet";
+        while (TimeProvider.System.GetElapsedTime(started) < timeout)
+        {
+            try
+            {
+                var proxies = await GetProxiesAsync();
+                var states = ProxyNames.Select(name => proxies.FirstOrDefault(p => p.GetProperty("id").GetString() == name)).ToArray();
+                last = string.Join("; ", ProxyNames.Zip(states, (name, p) => p.ValueKind == JsonValueKind.Undefined
+                    ? $"{name}: not registered"
+                    : $"{name}: connected={p.GetProperty("connected")} sent={p.GetProperty("sentVersion")} acked={p.GetProperty("ackedVersion")}"));
+                if (states.All(p => p.ValueKind != JsonValueKind.Undefined
+                    && p.GetProperty("connected").GetBoolean()
+                    && p.GetProperty("inSync").GetBoolean()
+                    && p.GetProperty("ackedVersion").GetString() is { Length: > 0 }))
+                {
+                    return TimeProvider.System.GetElapsedTime(started);
+                }
+            }
+            catch (HttpRequestException exception)
+            {
+                last = exception.Message;
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"The mesh did not converge within {timeout}: {last}");
+    }
+
+    /// <summary>Runs an Aspire resource command (start, stop, ...) as the dashboard's buttons do.</summary>
+    public async Task ExecuteAsync(string resource, string command)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resource, command);
+        Assert.True(result.Success, $"{command} on {resource} failed: {result.Message}");
+    }
+}
+
+/// <summary>A proxy's /stats?format=json.</summary>
+public sealed class ProxyStats(JsonElement stats)
+{
+    public long Counter(string name) =>
+        stats.GetProperty("counters").TryGetProperty(name, out var value) ? value.GetInt64() : 0;
+
+    public long HistogramCount(string name) =>
+        stats.GetProperty("histograms").TryGetProperty(name, out var value) ? value.GetProperty("count").GetInt64() : 0;
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AppHostCollection
+{
+    /// <summary>Each AppHost owns localhost:9080 and :15080, so the classes that start one run one at a time.</summary>
+    public const string Name = "AppHost";
+}

@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace MeshDev.Tests.EndToEnd;
+
+/// <summary>A proxy refuses a snapshot it cannot apply, says why, and keeps serving on the one it has.</summary>
+[Collection(AppHostCollection.Name)]
+public sealed class SnapshotRejectionTests(BookinfoAppFixture mesh) : IClassFixture<BookinfoAppFixture>
+{
+    private const string Proxy = "productpage-v1-sidecar";
+
+    [Fact]
+    public async Task A_proxy_NACKs_an_invalid_snapshot_keeps_its_last_good_one_and_the_reason_shows_in_the_api()
+    {
+        var goodVersion = (await mesh.GetConfigDumpAsync(Proxy)).GetProperty("version").GetString();
+        Assert.False(string.IsNullOrEmpty(goodVersion));
+
+        // The control plane's fault injection hands this one proxy a snapshot with an endpoint it cannot parse.
+        var faultUri = new Uri(BookinfoAppFixture.ControlPlane, $"/api/v1/faults/invalid-snapshot/{Proxy}");
+        using (var put = await mesh.Http.PutAsync(faultUri, content: null))
+        {
+            Assert.True(put.IsSuccessStatusCode, $"PUT {faultUri} answered {(int)put.StatusCode}");
+        }
+        try
+        {
+            var nack = await WaitForNackAsync(TimeSpan.FromSeconds(20));
+            Assert.Contains("not-an-address", nack.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            Assert.NotEqual(goodVersion, nack.GetProperty("version").GetString());
+
+            var proxy = await mesh.GetProxyAsync(Proxy);
+            Assert.Equal(goodVersion, proxy.GetProperty("ackedVersion").GetString());
+            Assert.False(proxy.GetProperty("inSync").GetBoolean());
+            Assert.Equal(goodVersion, (await mesh.GetConfigDumpAsync(Proxy)).GetProperty("version").GetString());
+
+            for (var i = 0; i < 10; i++)
+            {
+                BookinfoPage.Parse(await mesh.GetPageAsync());
+            }
+        }
+        finally
+        {
+            using var delete = await mesh.Http.DeleteAsync(faultUri);
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+        await mesh.WaitForMeshInSyncAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(goodVersion, (await mesh.GetProxyAsync(Proxy)).GetProperty("ackedVersion").GetString());
+    }
+
+    private async Task<JsonElement> WaitForNackAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var proxy = await mesh.GetProxyAsync(Proxy);
+            if (proxy.GetProperty("lastNack") is { ValueKind: JsonValueKind.Object } nack)
+            {
+                return nack;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{Proxy} did not NACK within {timeout}.");
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every MeshDev test on a machine that has only the .NET SDK: it first installs and starts whatever the
+# tests need, then runs them. Safe to run again; it installs nothing twice.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+log() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+    echo "test.sh needs root (or sudo) to install: $*" >&2; return 1; fi
+}
+
+# The end-to-end tests own these well-known ports (the gateway and the mesh dashboard); a MeshDev already
+# running here would answer in their place.
+for port in 9080 15080; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "Port $port is in use (is 'dotnet run --project MeshDev.AppHost' running?). Stop it, then run the tests again." >&2
+    exit 1
+  fi
+done
+
+log "dotnet $(dotnet --version)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+log "build"
+dotnet build MeshDev.sln -c Release
+
+log "test"
+dotnet test MeshDev.sln -c Release --no-build --logger "console;verbosity=normal" --results-directory TestResults "$@"
