@@ -34,6 +34,8 @@ public static class ControlPlaneApp
         builder.Services.AddSingleton<PushScheduler>();
         builder.Services.AddSingleton<IPushScheduler>(sp => sp.GetRequiredService<PushScheduler>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PushScheduler>());
+        builder.Services.AddSingleton<StartupWarmup>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StartupWarmup>());
         builder.Services.AddSingleton<MeshViews>();
         configureServices?.Invoke(builder.Services);
 

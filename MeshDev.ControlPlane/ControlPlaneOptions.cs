@@ -23,6 +23,12 @@ public sealed class ControlPlaneOptions
     public string BindAddress { get; init; } = "localhost";
     public TimeSpan DisconnectGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan PushDebounce { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long after start proxies that already run a snapshot keep it; longer than a proxy's reconnect backoff.</summary>
+    public TimeSpan StartupWarmup { get; init; } = DefaultStartupWarmup;
+
+    public const string StartupWarmupKey = "Mesh:ControlPlane:StartupWarmup";
+    public static readonly TimeSpan DefaultStartupWarmup = TimeSpan.FromSeconds(6);
     public IReadOnlyList<string> InvalidSnapshotFor { get; init; } = [];
 
     public static ControlPlaneOptions FromConfiguration(IConfiguration configuration) => new()
@@ -32,6 +38,7 @@ public sealed class ControlPlaneOptions
         BindAddress = configuration[BindAddressKey] is { Length: > 0 } bind ? bind.Trim() : "localhost",
         DisconnectGracePeriod = ReadDuration(configuration, MeshEnvironment.ControlPlane.DisconnectGracePeriod, TimeSpan.FromSeconds(10)),
         PushDebounce = ReadDuration(configuration, MeshEnvironment.ControlPlane.PushDebounce, TimeSpan.FromMilliseconds(100)),
+        StartupWarmup = ReadDuration(configuration, StartupWarmupKey, DefaultStartupWarmup),
         InvalidSnapshotFor = (configuration[InvalidSnapshotForKey] ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
     };

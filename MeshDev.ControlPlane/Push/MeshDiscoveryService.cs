@@ -14,6 +14,7 @@ public sealed partial class MeshDiscoveryService(
     ISnapshotCompiler compiler,
     ProxySyncTracker tracker,
     ProxyConnectionHub hub,
+    StartupWarmup warmup,
     IHostApplicationLifetime lifetime,
     ILogger<MeshDiscoveryService> logger) : MeshDiscovery.MeshDiscoveryBase
 {
@@ -32,7 +33,7 @@ public sealed partial class MeshDiscoveryService(
         tracker.OnConnected(hello.ProxyId, hello.AppliedVersion);
 
         using var connection = new ProxyConnection(
-            hello.ProxyId, session, responseStream, registry, compiler, tracker, context.CancellationToken, lifetime.ApplicationStopping);
+            hello.ProxyId, session, responseStream, registry, compiler, tracker, warmup, hello.AppliedVersion, context.CancellationToken, lifetime.ApplicationStopping);
         hub.Add(connection);
         try
         {

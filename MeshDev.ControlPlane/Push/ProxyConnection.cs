@@ -16,6 +16,8 @@ public sealed class ProxyConnection(
     IWorkloadRegistry registry,
     ISnapshotCompiler compiler,
     ProxySyncTracker tracker,
+    StartupWarmup warmup,
+    string appliedVersion,
     CancellationToken streamAborted,
     CancellationToken shuttingDown) : IDisposable
 {
@@ -48,7 +50,7 @@ public sealed class ProxyConnection(
         try
         {
             var workload = registry.Find(ProxyId);
-            if (workload is null || workload.Session != Session)
+            if (workload is null || workload.Session != Session || (_lastSentVersion is null && warmup.Holds(appliedVersion)))
             {
                 return false;
             }
