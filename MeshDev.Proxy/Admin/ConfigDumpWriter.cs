@@ -1,0 +1,119 @@
+using System.Text.Json;
+using MeshDev.Core.Discovery;
+using MeshDev.Proxy.Configuration;
+using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Listeners;
+
+namespace MeshDev.Proxy.Admin;
+
+/// <summary>
+/// /config_dump: who the proxy is, the snapshot it serves with, its listeners and the last refused push.
+/// Shape: {"proxyId","mode","service","labels","version","appliedAt","snapshot":{"clusters":[{"name","loadBalancer",
+/// "protocol","endpoints":[{"proxyId","address","labels","healthy"}]}]},"listeners":[{"name","address","protocol",
+/// "direction","service"}],"lastNack":{"version","reason"}|null}.
+/// </summary>
+public static class ConfigDumpWriter
+{
+    public static byte[] Write(ProxyOptions options, RuntimeSnapshot snapshot, RejectedSnapshot? lastRejected, IEnumerable<ListenerDescription> listeners)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, AdminJson.Indented))
+        {
+            json.WriteStartObject();
+            json.WriteString("proxyId", options.ProxyId);
+            json.WriteString("mode", options.Mode == ProxyMode.Sidecar ? "sidecar" : "gateway");
+            json.WriteString("service", options.Service);
+            WriteLabels(json, "labels", options.Labels);
+            WriteNullableString(json, "version", snapshot.Version);
+            WriteNullableString(json, "appliedAt", snapshot.AppliedAt?.ToString("O"));
+
+            json.WriteStartObject("snapshot");
+            json.WriteStartArray("clusters");
+            foreach (var cluster in snapshot.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+            {
+                json.WriteStartObject();
+                json.WriteString("name", cluster.Name);
+                json.WriteString("loadBalancer", PolicyName(cluster.Policy));
+                json.WriteString("protocol", cluster.Protocol == ServiceProtocol.Unspecified ? "unspecified" : ServiceProtocols.ToConfigValue(cluster.Protocol));
+                json.WriteStartArray("endpoints");
+                foreach (var endpoint in cluster.Endpoints)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("proxyId", endpoint.ProxyId);
+                    json.WriteString("address", endpoint.Address);
+                    WriteLabels(json, "labels", endpoint.Labels);
+                    json.WriteBoolean("healthy", endpoint.Healthy);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+
+            json.WriteStartArray("listeners");
+            foreach (var listener in listeners.Where(l => l.Direction != ListenerDirection.Admin).OrderBy(l => l.Name, StringComparer.Ordinal))
+            {
+                json.WriteStartObject();
+                json.WriteString("name", listener.Name);
+                json.WriteString("address", listener.Address);
+                json.WriteString("protocol", ServiceProtocols.ToConfigValue(listener.Protocol));
+                json.WriteString("direction", listener.Direction.ToString().ToLowerInvariant());
+                json.WriteString("service", listener.Service);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+
+            if (lastRejected is null)
+            {
+                json.WriteNull("lastNack");
+            }
+            else
+            {
+                json.WriteStartObject("lastNack");
+                json.WriteString("version", lastRejected.Version);
+                json.WriteString("reason", lastRejected.Reason);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Istio's DestinationRule names for the policies.</summary>
+    public static string PolicyName(LoadBalancerPolicy policy) => policy switch
+    {
+        LoadBalancerPolicy.RoundRobin => "ROUND_ROBIN",
+        LoadBalancerPolicy.Random => "RANDOM",
+        LoadBalancerPolicy.Passthrough => "PASSTHROUGH",
+        _ => "LEAST_REQUEST",
+    };
+
+    private static void WriteLabels(Utf8JsonWriter json, string name, IReadOnlyDictionary<string, string> labels)
+    {
+        json.WriteStartObject(name);
+        foreach (var (key, value) in labels.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            json.WriteString(key, value);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteNullableString(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteString(name, value);
+        }
+    }
+}

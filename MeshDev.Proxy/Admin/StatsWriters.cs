@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using MeshDev.Proxy.Telemetry;
+
+namespace MeshDev.Proxy.Admin;
+
+/// <summary>The three expositions of the registry served by the admin listener.</summary>
+public static class StatsWriters
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <summary>Envoy's /stats text: "name: value" per line, histograms as P50, P99 and count.</summary>
+    public static string WriteText(StatsRegistry registry)
+    {
+        var text = new StringBuilder();
+        foreach (var stat in registry.All())
+        {
+            text.Append(stat.Name.Name).Append(": ");
+            switch (stat)
+            {
+                case Counter counter:
+                    text.Append(counter.Value.ToString(Invariant));
+                    break;
+                case Gauge gauge:
+                    text.Append(gauge.Value.ToString(Invariant));
+                    break;
+                case Histogram histogram:
+                    var snapshot = histogram.Snapshot();
+                    text.Append("P50(").Append(FormatQuantile(snapshot.Quantile(0.5)))
+                        .Append(") P99(").Append(FormatQuantile(snapshot.Quantile(0.99)))
+                        .Append(") count(").Append(snapshot.Count.ToString(Invariant)).Append(')');
+                    break;
+            }
+
+            text.Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>{"counters": {...}, "gauges": {...}, "histograms": {name: {count, sum, buckets: [{le, count}]}}}.</summary>
+    public static byte[] WriteJson(StatsRegistry registry)
+    {
+        var stats = registry.All();
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, AdminJson.Indented))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("counters");
+            foreach (var counter in stats.OfType<Counter>())
+            {
+                json.WriteNumber(counter.Name.Name, counter.Value);
+            }
+
+            json.WriteEndObject();
+            json.WriteStartObject("gauges");
+            foreach (var gauge in stats.OfType<Gauge>())
+            {
+                json.WriteNumber(gauge.Name.Name, gauge.Value);
+            }
+
+            json.WriteEndObject();
+            json.WriteStartObject("histograms");
+            foreach (var histogram in stats.OfType<Histogram>())
+            {
+                var snapshot = histogram.Snapshot();
+                json.WriteStartObject(histogram.Name.Name);
+                json.WriteNumber("count", snapshot.Count);
+                json.WriteNumber("sum", snapshot.SumMilliseconds);
+                json.WriteStartArray("buckets");
+                for (var i = 0; i < Histogram.BucketBounds.Length; i++)
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("le", Histogram.BucketBounds[i]);
+                    json.WriteNumber("count", snapshot.CumulativeCounts[i]);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Prometheus text exposition format 0.0.4: one HELP and TYPE per family, the family's samples together,
+    /// histogram buckets cumulative and closed by le="+Inf", then _sum and _count.
+    /// </summary>
+    public static string WritePrometheus(StatsRegistry registry)
+    {
+        var text = new StringBuilder();
+        var families = registry.All()
+            .GroupBy(s => s.Name.Family, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal);
+
+        foreach (var family in families)
+        {
+            var first = family.First();
+            var type = first switch
+            {
+                Counter => "counter",
+                Gauge => "gauge",
+                _ => "histogram",
+            };
+            text.Append("# HELP ").Append(family.Key).Append(' ').Append(Help(family.Key)).Append('\n');
+            text.Append("# TYPE ").Append(family.Key).Append(' ').Append(type).Append('\n');
+
+            foreach (var stat in family.OrderBy(s => s.Name.Name, StringComparer.Ordinal))
+            {
+                switch (stat)
+                {
+                    case Counter counter:
+                        AppendSample(text, family.Key, stat.Name.Labels, null, counter.Value.ToString(Invariant));
+                        break;
+                    case Gauge gauge:
+                        AppendSample(text, family.Key, stat.Name.Labels, null, gauge.Value.ToString(Invariant));
+                        break;
+                    case Histogram histogram:
+                        var snapshot = histogram.Snapshot();
+                        for (var i = 0; i < Histogram.BucketBounds.Length; i++)
+                        {
+                            AppendSample(text, family.Key + "_bucket", stat.Name.Labels,
+                                Histogram.BucketBounds[i].ToString(Invariant), snapshot.CumulativeCounts[i].ToString(Invariant));
+                        }
+
+                        AppendSample(text, family.Key + "_bucket", stat.Name.Labels, "+Inf", snapshot.Count.ToString(Invariant));
+                        AppendSample(text, family.Key + "_sum", stat.Name.Labels, null, snapshot.SumMilliseconds.ToString(Invariant));
+                        AppendSample(text, family.Key + "_count", stat.Name.Labels, null, snapshot.Count.ToString(Invariant));
+                        break;
+                }
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static void AppendSample(StringBuilder text, string metric, IReadOnlyList<KeyValuePair<string, string>> labels, string? le, string value)
+    {
+        text.Append(metric);
+        if (labels.Count > 0 || le is not null)
+        {
+            text.Append('{');
+            var separator = "";
+            foreach (var (key, labelValue) in labels)
+            {
+                text.Append(separator).Append(key).Append("=\"").Append(EscapeLabelValue(labelValue)).Append('"');
+                separator = ",";
+            }
+
+            if (le is not null)
+            {
+                text.Append(separator).Append("le=\"").Append(le).Append('"');
+            }
+
+            text.Append('}');
+        }
+
+        text.Append(' ').Append(value).Append('\n');
+    }
+
+    private static string EscapeLabelValue(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("\"", "\\\"", StringComparison.Ordinal)
+            .Replace("\n", "\\n", StringComparison.Ordinal);
+
+    private static string FormatQuantile(double? value) => value?.ToString("0.###", Invariant) ?? "nan";
+
+    private static string Help(string family) => family switch
+    {
+        "meshdev_cluster_upstream_rq_total" => "Requests sent to the upstream cluster.",
+        "meshdev_cluster_upstream_rq" => "Requests to the upstream cluster by response code.",
+        "meshdev_cluster_upstream_rq_xx" => "Requests to the upstream cluster by response code class.",
+        "meshdev_cluster_upstream_cx_connect_fail" => "Connections to an upstream endpoint that failed.",
+        "meshdev_cluster_upstream_rq_retry" => "Requests retried on another endpoint.",
+        "meshdev_cluster_upstream_rq_no_healthy_upstream" => "Requests refused because the cluster had no healthy endpoint.",
+        "meshdev_cluster_upstream_rq_time" => "Upstream request time in milliseconds.",
+        "meshdev_inbound_rq_total" => "Requests received by the inbound listener.",
+        "meshdev_inbound_rq" => "Inbound requests by response code.",
+        "meshdev_inbound_rq_xx" => "Inbound requests by response code class.",
+        "meshdev_inbound_rq_time" => "Inbound request time in milliseconds.",
+        "meshdev_gateway_rq_total" => "Requests received by the gateway.",
+        "meshdev_gateway_no_route" => "Gateway requests that matched no route.",
+        "meshdev_control_plane_connect_attempts" => "Attempts to open the configuration stream.",
+        "meshdev_control_plane_connect_failures" => "Configuration stream attempts that failed or ended.",
+        "meshdev_control_plane_snapshots_applied" => "Configuration snapshots applied.",
+        "meshdev_control_plane_snapshots_rejected" => "Configuration snapshots rejected.",
+        "meshdev_control_plane_connected" => "1 while the configuration stream is open.",
+        _ => "MeshDev proxy statistic.",
+    };
+}

@@ -1,0 +1,72 @@
+using MeshDev.Core.Discovery;
+
+namespace MeshDev.Proxy.Configuration;
+
+/// <summary>Everything the proxy reads from its environment, validated once at start.</summary>
+public sealed record ProxyOptions
+{
+    public required ProxyMode Mode { get; init; }
+    public required string ProxyId { get; init; }
+    public required string Service { get; init; }
+    public required string Namespace { get; init; }
+    public required IReadOnlyDictionary<string, string> Labels { get; init; }
+    public required Uri ControlPlaneAddress { get; init; }
+    public required int AdminPort { get; init; }
+
+    /// <summary>Set in sidecar mode only.</summary>
+    public InboundOptions? Inbound { get; init; }
+
+    /// <summary>One per upstream service the app calls; sidecar mode only.</summary>
+    public IReadOnlyList<OutboundServiceOptions> Outbound { get; init; } = [];
+
+    /// <summary>Set in gateway mode only.</summary>
+    public GatewayOptions? Gateway { get; init; }
+
+    public ProxyTuningOptions Tuning { get; init; } = new();
+
+    /// <summary>Mesh services this proxy sends traffic to: the outbound services, or the gateway's route targets.</summary>
+    public IReadOnlyList<string> UpstreamServices =>
+        Mode == ProxyMode.Gateway
+            ? Gateway!.Routes.Select(r => r.Service).Distinct(StringComparer.Ordinal).ToArray()
+            : Outbound.Select(o => o.Service).ToArray();
+}
+
+public sealed record InboundOptions(
+    string BindAddress,
+    int Port,
+    int ServicePort,
+    ServiceProtocol Protocol,
+    Uri AppAddress,
+    string AppHealthPath)
+{
+    /// <summary>Where peers reach this instance; a wildcard bind is reached on loopback on this machine.</summary>
+    public string AdvertisedAddress =>
+        BindAddress switch
+        {
+            "0.0.0.0" or "::" or "[::]" => $"127.0.0.1:{Port}",
+            _ when BindAddress.Contains(':') && !BindAddress.StartsWith('[') => $"[{BindAddress}]:{Port}",
+            _ => $"{BindAddress}:{Port}",
+        };
+
+    public Uri AppHealthUri => new(AppAddress, AppHealthPath);
+}
+
+public sealed record OutboundServiceOptions(string Service, int Port, ServiceProtocol Protocol);
+
+public sealed record GatewayOptions(string BindAddress, int Port, IReadOnlyList<GatewayRouteOptions> Routes);
+
+/// <summary>One gateway route: exactly one of <see cref="Exact"/> and <see cref="Prefix"/> is set.</summary>
+public sealed record GatewayRouteOptions(int Index, string? Exact, string? Prefix, string Service);
+
+/// <summary>Knobs under Mesh:Proxy:*, with defaults that suit a developer machine.</summary>
+public sealed record ProxyTuningOptions
+{
+    public TimeSpan HealthProbeInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan HealthProbeTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Istio's default connect timeout.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a forwarded stream may sit without activity, Envoy's stream idle timeout (5 minutes).</summary>
+    public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,246 @@
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Grpc.Core;
+using Grpc.Net.Client;
+using MeshDev.Core.Discovery;
+using MeshDev.Proxy.Configuration;
+using MeshDev.Proxy.Inbound;
+using MeshDev.Proxy.Telemetry;
+
+namespace MeshDev.Proxy.Discovery;
+
+/// <summary>
+/// Keeps the configuration stream to the control plane open: introduces the proxy, applies or refuses each pushed
+/// snapshot and answers with an ACK or NACK, reports app health changes. When the control plane is away the proxy
+/// keeps serving with its last good snapshot and reconnects with backoff; nothing here ever stops the process.
+/// </summary>
+public sealed class ControlPlaneClient(
+    ProxyOptions options,
+    SnapshotStore store,
+    ControlPlaneConnectionState connection,
+    StatsRegistry stats,
+    TimeProvider time,
+    ILogger<ControlPlaneClient> logger,
+    AppHealthMonitor? appHealth = null) : BackgroundService
+{
+    private readonly ControlPlaneStats _stats = stats.ControlPlane;
+
+    // The open stream's outbox; null while disconnected. A gRPC request stream takes one writer at a time, so
+    // ACKs and health reports queue here and a single loop writes them.
+    private volatile ChannelWriter<ProxyMessage>? _outbox;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var channel = GrpcChannel.ForAddress(options.ControlPlaneAddress, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                UseProxy = false,
+                ConnectTimeout = options.Tuning.ConnectTimeout,
+                EnableMultipleHttp2Connections = true,
+                // Pings notice a control plane that vanished without closing the connection.
+                KeepAlivePingDelay = TimeSpan.FromSeconds(15),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+                ActivityHeadersPropagator = null,
+            },
+            DisposeHttpClient = true,
+        });
+        var client = new MeshDiscovery.MeshDiscoveryClient(channel);
+        var backoff = new ReconnectBackoff();
+
+        if (appHealth is not null)
+        {
+            appHealth.Changed += ReportHealth;
+        }
+
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                _stats.ConnectAttempts.Increment();
+                var attempt = backoff.Failures + 1;
+                string failure;
+                try
+                {
+                    failure = await RunStreamAsync(client, backoff, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    failure = Describe(e);
+                }
+                finally
+                {
+                    _outbox = null;
+                    _stats.Connected.Set(0);
+                }
+
+                _stats.ConnectFailures.Increment();
+                var delay = backoff.NextDelay();
+                connection.Failed(backoff.Failures, failure, time.GetUtcNow() + delay);
+                logger.LogWarning(
+                    "Control plane {Address} stream attempt {Attempt} failed: {Reason}. Serving with snapshot {Version}; retrying in {Delay:0.0} s.",
+                    options.ControlPlaneAddress, attempt, failure, store.Current.Version ?? "(none)", delay.TotalSeconds);
+
+                try
+                {
+                    await Task.Delay(delay, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            if (appHealth is not null)
+            {
+                appHealth.Changed -= ReportHealth;
+            }
+        }
+    }
+
+    /// <returns>Why the stream ended, when it ends without an exception.</returns>
+    private async Task<string> RunStreamAsync(MeshDiscovery.MeshDiscoveryClient client, ReconnectBackoff backoff, CancellationToken stoppingToken)
+    {
+        using var streamCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var call = client.StreamConfig(cancellationToken: streamCancellation.Token);
+
+        var hello = BuildHello();
+        // The write completes once the HTTP/2 stream is open, which is what "connected" means here.
+        await call.RequestStream.WriteAsync(new ProxyMessage { Hello = hello }, streamCancellation.Token);
+
+        backoff.Reset();
+        connection.Connected();
+        _stats.Connected.Set(1);
+        logger.LogInformation("Connected to control plane {Address} as {ProxyId}.", options.ControlPlaneAddress, options.ProxyId);
+
+        var outbox = Channel.CreateUnbounded<ProxyMessage>(new UnboundedChannelOptions { SingleReader = true });
+        _outbox = outbox.Writer;
+        if (appHealth is not null && appHealth.Current.Healthy != hello.Healthy)
+        {
+            // Health changed between building the hello and opening the outbox.
+            outbox.Writer.TryWrite(HealthMessage(appHealth.Current));
+        }
+
+        Exception? writeFailure = null;
+        var writer = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var message in outbox.Reader.ReadAllAsync(streamCancellation.Token))
+                {
+                    await call.RequestStream.WriteAsync(message, streamCancellation.Token);
+                }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                writeFailure = e;
+                await streamCancellation.CancelAsync();
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            await foreach (var message in call.ResponseStream.ReadAllAsync(streamCancellation.Token))
+            {
+                outbox.Writer.TryWrite(Apply(message));
+            }
+
+            return "the control plane closed the stream";
+        }
+        catch (Exception) when (writeFailure is not null)
+        {
+            throw writeFailure;
+        }
+        finally
+        {
+            _outbox = null;
+            outbox.Writer.TryComplete();
+            await streamCancellation.CancelAsync();
+            try
+            {
+                await writer;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private ProxyMessage Apply(ControlPlaneMessage message)
+    {
+        var version = message.Snapshot?.Version ?? "";
+        var reason = SnapshotValidator.Validate(message.Snapshot);
+        if (reason is null)
+        {
+            var applied = RuntimeSnapshot.Build(message.Snapshot!, store.Current, time.GetUtcNow());
+            store.Apply(applied);
+            _stats.SnapshotsApplied.Increment();
+            logger.LogInformation("Applied snapshot {Version} ({Clusters} clusters).", version, applied.Clusters.Count);
+            return new ProxyMessage { Ack = new SnapshotAck { Version = version, Nonce = message.Nonce } };
+        }
+
+        store.Reject(new RejectedSnapshot(version, reason, time.GetUtcNow()));
+        _stats.SnapshotsRejected.Increment();
+        logger.LogWarning("Rejected snapshot {Version}: {Reason}. Keeping snapshot {Current}.", version, reason, store.Current.Version ?? "(none)");
+        return new ProxyMessage { Nack = new SnapshotNack { Version = version, Nonce = message.Nonce, Reason = reason } };
+    }
+
+    private ProxyHello BuildHello()
+    {
+        var hello = new ProxyHello
+        {
+            ProxyId = options.ProxyId,
+            Mode = options.Mode,
+            Service = options.Service,
+            Namespace = options.Namespace,
+            AdminUrl = $"http://127.0.0.1:{options.AdminPort}",
+            // A gateway has no app behind it: it is as healthy as it is running.
+            Healthy = appHealth?.Current.Healthy ?? true,
+            AppliedVersion = store.Current.Version ?? "",
+            Protocol = options.Inbound?.Protocol ?? ServiceProtocol.Http,
+        };
+        foreach (var (key, value) in options.Labels)
+        {
+            hello.Labels[key] = value;
+        }
+
+        hello.UpstreamServices.Add(options.UpstreamServices);
+        if (options.Inbound is { } inbound)
+        {
+            hello.InboundAddress = inbound.AdvertisedAddress;
+            hello.ServicePort = (uint)inbound.ServicePort;
+        }
+
+        return hello;
+    }
+
+    private void ReportHealth(AppHealth health) => _outbox?.TryWrite(HealthMessage(health));
+
+    private static ProxyMessage HealthMessage(AppHealth health) =>
+        new() { Health = new WorkloadHealth { Healthy = health.Healthy, Detail = health.Detail } };
+
+    /// <summary>The most telling cause of a failure, e.g. "connection refused" rather than gRPC's generic wrapper.</summary>
+    public static string Describe(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current is RpcException rpc ? rpc.Status.DebugException ?? rpc.InnerException : current.InnerException)
+        {
+            if (current is SocketException socket)
+            {
+                return SocketErrors.Describe(socket);
+            }
+        }
+
+        return exception switch
+        {
+            RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
+            _ => exception.Message,
+        };
+    }
+}

@@ -1,0 +1,27 @@
+namespace MeshDev.Proxy.Discovery;
+
+/// <summary>
+/// Exponential backoff with jitter for reconnecting to the control plane: 0.5 s doubling up to 10 s, each delay
+/// shaken by ±20 % so that proxies restarted together do not reconnect in step.
+/// </summary>
+public sealed class ReconnectBackoff(TimeSpan initial, TimeSpan maximum)
+{
+    private int _failures;
+
+    public ReconnectBackoff() : this(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(10))
+    {
+    }
+
+    public int Failures => _failures;
+
+    public TimeSpan NextDelay()
+    {
+        var exponent = Math.Min(_failures, 16);
+        _failures++;
+        var delay = Math.Min(initial.TotalMilliseconds * Math.Pow(2, exponent), maximum.TotalMilliseconds);
+        var jittered = delay * (0.8 + Random.Shared.NextDouble() * 0.4);
+        return TimeSpan.FromMilliseconds(Math.Min(jittered, maximum.TotalMilliseconds));
+    }
+
+    public void Reset() => _failures = 0;
+}

@@ -1,0 +1,94 @@
+using MeshDev.Proxy.Configuration;
+
+namespace MeshDev.Proxy.Inbound;
+
+/// <summary>
+/// Probes the app behind the sidecar (App:Address + App:HealthPath) on a fixed interval, in the app's own protocol,
+/// and raises <see cref="Changed"/> when the answer flips, which the control plane hears about.
+/// </summary>
+public sealed class AppHealthMonitor(ProxyOptions options, TimeProvider time, ILogger<AppHealthMonitor> logger) : BackgroundService
+{
+    private readonly InboundOptions _inbound = options.Inbound ?? throw new InvalidOperationException("App health is probed in sidecar mode only.");
+    private volatile AppHealth _current = new(false, "not probed yet", null);
+
+    public AppHealth Current => _current;
+
+    public Uri HealthUri => _inbound.AppHealthUri;
+
+    public event Action<AppHealth>? Changed;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ConnectTimeout = options.Tuning.HealthProbeTimeout,
+            ActivityHeadersPropagator = null,
+        });
+        using var timer = new PeriodicTimer(options.Tuning.HealthProbeInterval, time);
+        try
+        {
+            do
+            {
+                Update(await ProbeAsync(client, stoppingToken));
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task<AppHealth> ProbeAsync(HttpMessageInvoker client, CancellationToken stoppingToken)
+    {
+        var timeout = options.Tuning.HealthProbeTimeout;
+        using var request = new HttpRequestMessage(HttpMethod.Get, _inbound.AppHealthUri)
+        {
+            Version = ServiceProtocols.UsesHttp2(_inbound.Protocol) ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        using var probeTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        probeTimeout.CancelAfter(timeout);
+        try
+        {
+            using var response = await client.SendAsync(request, probeTimeout.Token);
+            var code = (int)response.StatusCode;
+            return new AppHealth(response.IsSuccessStatusCode, $"HTTP {code}", time.GetUtcNow());
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return new AppHealth(false, $"no answer within {timeout.TotalSeconds:0.0} s", time.GetUtcNow());
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Whatever goes wrong with a probe is an unhealthy answer, never a reason to stop probing.
+            return new AppHealth(false, SocketErrors.Find(e) ?? e.Message, time.GetUtcNow());
+        }
+    }
+
+    private void Update(AppHealth health)
+    {
+        var previous = _current;
+        _current = health;
+        if (previous.Healthy == health.Healthy && previous.CheckedAt is not null)
+        {
+            return;
+        }
+
+        if (health.Healthy)
+        {
+            logger.LogInformation("App {HealthUri} is healthy ({Detail}).", _inbound.AppHealthUri, health.Detail);
+        }
+        else
+        {
+            logger.LogWarning("App {HealthUri} is not healthy: {Detail}.", _inbound.AppHealthUri, health.Detail);
+        }
+
+        Changed?.Invoke(health);
+    }
+}
+
+/// <param name="CheckedAt">When the probe ran; null before the first probe.</param>
+public sealed record AppHealth(bool Healthy, string Detail, DateTimeOffset? CheckedAt);

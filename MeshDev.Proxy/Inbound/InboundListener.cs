@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using MeshDev.Proxy.Configuration;
+using MeshDev.Proxy.Forwarding;
+using MeshDev.Proxy.Listeners;
+using MeshDev.Proxy.Telemetry;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MeshDev.Proxy.Inbound;
+
+/// <summary>
+/// The sidecar's inbound listener: the instance's address in the mesh. Everything arriving here goes to the app on
+/// loopback, in the service's protocol, as it was sent.
+/// </summary>
+public sealed class InboundListener : IListenerHandler
+{
+    private readonly IHttpForwarder _forwarder;
+    private readonly UpstreamClient _client;
+    private readonly InboundStats _stats;
+    private readonly string _appPrefix;
+
+    private readonly ILogger<InboundListener> _logger;
+
+    public InboundListener(ProxyOptions options, IHttpForwarder forwarder, UpstreamClients clients, StatsRegistry stats, ILogger<InboundListener> logger)
+    {
+        _logger = logger;
+        var inbound = options.Inbound ?? throw new InvalidOperationException("The inbound listener exists in sidecar mode only.");
+        _forwarder = forwarder;
+        _client = clients.For(inbound.Protocol);
+        _stats = stats.Inbound(options.Service);
+        _appPrefix = inbound.AppAddress.GetLeftPart(UriPartial.Authority);
+        Description = new ListenerDescription("inbound", inbound.BindAddress, inbound.Port, inbound.Protocol, ListenerDirection.Inbound, options.Service);
+    }
+
+    public ListenerDescription Description { get; }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        _stats.RequestsTotal.Increment();
+        try
+        {
+            var error = await _forwarder.SendAsync(context, _appPrefix, _client.Invoker, _client.RequestConfig, HttpTransformer.Empty);
+            if (ForwardingOutcome.IsConnectFailure(context, error))
+            {
+                _logger.LogWarning("Inbound request could not reach the app at {App}.", _appPrefix);
+                await ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status503ServiceUnavailable, ForwardingOutcome.ConnectFailureBody);
+            }
+        }
+        finally
+        {
+            _stats.ResponseCodes.Record(context.Response.StatusCode);
+            _stats.RequestTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using MeshDev.Core.Discovery;
+using MeshDev.Proxy.Admin;
+using MeshDev.Proxy.Configuration;
+using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Forwarding;
+using MeshDev.Proxy.Gateway;
+using MeshDev.Proxy.Inbound;
+using MeshDev.Proxy.Listeners;
+using MeshDev.Proxy.Outbound;
+using MeshDev.Proxy.Telemetry;
+
+namespace MeshDev.Proxy;
+
+public static class ProxyServiceCollectionExtensions
+{
+    /// <summary>Composes the proxy for its mode: the listeners it opens and the background work behind them.</summary>
+    public static IServiceCollection AddMeshProxy(this IServiceCollection services, ProxyOptions options)
+    {
+        services.AddHttpForwarder();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(options);
+        services.AddSingleton<StatsRegistry>();
+        services.AddSingleton<SnapshotStore>();
+        services.AddSingleton<ControlPlaneConnectionState>();
+        services.AddSingleton<UpstreamClients>();
+        services.AddSingleton<ClusterForwarder>();
+        services.AddSingleton<Readiness>();
+        services.AddSingleton<AdminListener>();
+        services.AddSingleton<ListenerDispatcher>();
+        services.AddSingleton<ControlPlaneClient>();
+        services.AddHostedService(sp => sp.GetRequiredService<ControlPlaneClient>());
+
+        switch (options.Mode)
+        {
+            case ProxyMode.Sidecar:
+                services.AddSingleton<AppHealthMonitor>();
+                services.AddHostedService(sp => sp.GetRequiredService<AppHealthMonitor>());
+                services.AddSingleton<IListenerHandler, InboundListener>();
+                foreach (var outbound in options.Outbound)
+                {
+                    services.AddSingleton<IListenerHandler>(sp => ActivatorUtilities.CreateInstance<OutboundListener>(sp, outbound));
+                }
+
+                break;
+            case ProxyMode.Gateway:
+                services.AddSingleton(sp => new GatewayRouteTable(options.Gateway!.Routes, sp.GetRequiredService<StatsRegistry>()));
+                services.AddSingleton<IListenerHandler, GatewayListener>();
+                break;
+        }
+
+        return services;
+    }
+}

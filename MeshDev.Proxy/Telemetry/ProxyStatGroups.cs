@@ -1,0 +1,66 @@
+namespace MeshDev.Proxy.Telemetry;
+
+/// <summary>Envoy's per-cluster upstream stats (cluster.&lt;name&gt;.*), counted by outbound listeners and gateway routes.</summary>
+public sealed class ClusterStats
+{
+    public ClusterStats(StatsRegistry registry, string cluster)
+    {
+        var prefix = $"cluster.{cluster}.";
+        var scope = ("cluster_name", cluster);
+        RequestsTotal = registry.Counter(StatName.Of(prefix + "upstream_rq_total", "meshdev_cluster_upstream_rq_total", scope));
+        ConnectFailures = registry.Counter(StatName.Of(prefix + "upstream_cx_connect_fail", "meshdev_cluster_upstream_cx_connect_fail", scope));
+        Retries = registry.Counter(StatName.Of(prefix + "upstream_rq_retry", "meshdev_cluster_upstream_rq_retry", scope));
+        NoHealthyUpstream = registry.Counter(StatName.Of(prefix + "upstream_rq_no_healthy_upstream", "meshdev_cluster_upstream_rq_no_healthy_upstream", scope));
+        RequestTime = registry.Histogram(StatName.Of(prefix + "upstream_rq_time", "meshdev_cluster_upstream_rq_time", scope));
+        ResponseCodes = new ResponseCodeStats(registry, prefix + "upstream_rq_", "meshdev_cluster_upstream_rq", scope);
+    }
+
+    /// <summary>Requests the cluster was asked to serve, once per request whatever the retries.</summary>
+    public Counter RequestsTotal { get; }
+    public Counter ConnectFailures { get; }
+    public Counter Retries { get; }
+
+    /// <summary>Envoy's response flag UH: no healthy endpoint to send to.</summary>
+    public Counter NoHealthyUpstream { get; }
+    public Histogram RequestTime { get; }
+
+    /// <summary>The code the caller received, local replies (503 UH) included.</summary>
+    public ResponseCodeStats ResponseCodes { get; }
+}
+
+/// <summary>Stats of a sidecar's inbound listener (inbound.&lt;service&gt;.*).</summary>
+public sealed class InboundStats
+{
+    public InboundStats(StatsRegistry registry, string service)
+    {
+        var prefix = $"inbound.{service}.";
+        var scope = ("service", service);
+        RequestsTotal = registry.Counter(StatName.Of(prefix + "rq_total", "meshdev_inbound_rq_total", scope));
+        RequestTime = registry.Histogram(StatName.Of(prefix + "rq_time", "meshdev_inbound_rq_time", scope));
+        ResponseCodes = new ResponseCodeStats(registry, prefix + "rq_", "meshdev_inbound_rq", scope);
+    }
+
+    public Counter RequestsTotal { get; }
+    public Histogram RequestTime { get; }
+    public ResponseCodeStats ResponseCodes { get; }
+}
+
+public sealed class ControlPlaneStats(StatsRegistry registry)
+{
+    public Counter ConnectAttempts { get; } = registry.Counter(StatName.Of("control_plane.connect_attempts", "meshdev_control_plane_connect_attempts"));
+    public Counter ConnectFailures { get; } = registry.Counter(StatName.Of("control_plane.connect_failures", "meshdev_control_plane_connect_failures"));
+    public Counter SnapshotsApplied { get; } = registry.Counter(StatName.Of("control_plane.snapshots_applied", "meshdev_control_plane_snapshots_applied"));
+    public Counter SnapshotsRejected { get; } = registry.Counter(StatName.Of("control_plane.snapshots_rejected", "meshdev_control_plane_snapshots_rejected"));
+    public Gauge Connected { get; } = registry.Gauge(StatName.Of("control_plane.connected", "meshdev_control_plane_connected"));
+}
+
+/// <summary>Gateway-wide stats; the traffic each route sends is counted under its cluster's stats.</summary>
+public sealed class GatewayStats(StatsRegistry registry)
+{
+    private Counter? _requestsTotal;
+    private Counter? _noRoute;
+
+    // Created on first use so that a sidecar's /stats does not list gateway counters.
+    public Counter RequestsTotal => _requestsTotal ??= registry.Counter(StatName.Of("gateway.rq_total", "meshdev_gateway_rq_total"));
+    public Counter NoRoute => _noRoute ??= registry.Counter(StatName.Of("gateway.no_route", "meshdev_gateway_no_route"));
+}

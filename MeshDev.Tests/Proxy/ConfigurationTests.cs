@@ -1,0 +1,122 @@
+using MeshDev.Core.Discovery;
+using MeshDev.Proxy.Configuration;
+using MeshDev.Tests.Proxy.Infrastructure;
+using Microsoft.Extensions.Configuration;
+
+namespace MeshDev.Tests.Proxy;
+
+[Collection(ProxyProcessCollection.Name)]
+public sealed class ConfigurationTests
+{
+    [Fact]
+    public async Task Missing_required_key_stops_the_process_with_exit_code_2_naming_the_key()
+    {
+        var settings = ProxySettings.Sidecar("reviews-1", "reviews", new Uri("http://127.0.0.1:1"), new Uri("http://127.0.0.1:2"))
+            .Remove("Mesh:Inbound:Port");
+
+        var (exitCode, output) = await ProxyProcess.RunToExitAsync(settings);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Mesh:Inbound:Port is required in sidecar mode (environment variable Mesh__Inbound__Port).", output);
+    }
+
+    [Theory]
+    [InlineData("Mesh:Mode", "mesh", "Mesh:Mode is \"mesh\"; expected \"sidecar\" or \"gateway\"")]
+    [InlineData("Mesh:Inbound:Protocol", "tcp", "Mesh:Inbound:Protocol is \"tcp\"; expected http, http2 or grpc")]
+    [InlineData("Mesh:Inbound:Port", "70000", "Mesh:Inbound:Port is \"70000\"; expected a port number from 1 to 65535")]
+    [InlineData("Mesh:App:Address", "127.0.0.1:5000", "Mesh:App:Address is \"127.0.0.1:5000\"; expected an http:// URL")]
+    [InlineData("Mesh:ControlPlane:Address", "https://cp:15010", "Mesh:ControlPlane:Address is \"https://cp:15010\"; expected an http:// URL")]
+    [InlineData("Mesh:Outbound:ratings:Port", "", "Mesh:Outbound:ratings:Port is required in sidecar mode")]
+    [InlineData("Mesh:Proxy:HealthProbeInterval", "soon", "Mesh:Proxy:HealthProbeInterval is \"soon\"")]
+    public void Invalid_values_are_refused_with_the_key_and_the_reason(string key, string value, string message)
+    {
+        var values = SidecarValues();
+        values[key] = value;
+        if (key.StartsWith("Mesh:Outbound:ratings", StringComparison.Ordinal))
+        {
+            values["Mesh:Outbound:ratings:Protocol"] = "http";
+        }
+
+        var error = Assert.Throws<ProxyConfigurationException>(() => Read(values));
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Two_listeners_on_one_port_are_refused()
+    {
+        var values = SidecarValues();
+        values["Mesh:Outbound:ratings:Port"] = values["Mesh:Inbound:Port"];
+
+        var error = Assert.Throws<ProxyConfigurationException>(() => Read(values));
+        Assert.Contains("Mesh:Inbound:Port and Mesh:Outbound:ratings:Port are both port 15001", error.Message);
+    }
+
+    [Fact]
+    public void Sidecar_values_and_defaults_are_read()
+    {
+        var values = SidecarValues();
+        values["Mesh:Labels:version"] = "v1";
+        values["Mesh:Outbound:ratings:Port"] = "15002";
+        values["Mesh:Outbound:ratings:Protocol"] = "grpc";
+        values["Mesh:Inbound:BindAddress"] = "0.0.0.0";
+
+        var options = Read(values);
+
+        Assert.Equal(ProxyMode.Sidecar, options.Mode);
+        Assert.Equal("default", options.Namespace);
+        Assert.Equal("v1", options.Labels["version"]);
+        Assert.Equal(ServiceProtocol.Http, options.Inbound!.Protocol);
+        Assert.Equal("/health", options.Inbound.AppHealthPath);
+        Assert.Equal("127.0.0.1:15001", options.Inbound.AdvertisedAddress);
+        Assert.Equal(new OutboundServiceOptions("ratings", 15002, ServiceProtocol.Grpc), Assert.Single(options.Outbound));
+        Assert.Equal(TimeSpan.FromSeconds(1), options.Tuning.HealthProbeInterval);
+        Assert.Equal(new[] { "ratings" }, options.UpstreamServices);
+    }
+
+    [Fact]
+    public void Gateway_routes_are_read_in_index_order_and_need_one_match_and_a_service()
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Mesh:Mode"] = "gateway",
+            ["Mesh:ProxyId"] = "gw",
+            ["Mesh:Service"] = "ingressgateway",
+            ["Mesh:ControlPlane:Address"] = "http://127.0.0.1:15010",
+            ["Mesh:Admin:Port"] = "15000",
+            ["Mesh:Gateway:Port"] = "9080",
+            ["Mesh:Gateway:Routes:10:Prefix"] = "/",
+            ["Mesh:Gateway:Routes:10:Service"] = "productpage",
+            ["Mesh:Gateway:Routes:2:Exact"] = "/login",
+            ["Mesh:Gateway:Routes:2:Service"] = "productpage",
+        };
+
+        var options = Read(values);
+        Assert.Equal("localhost", options.Gateway!.BindAddress);
+        Assert.Equal(new[] { 2, 10 }, options.Gateway.Routes.Select(r => r.Index).ToArray());
+        Assert.Equal(new[] { "productpage" }, options.UpstreamServices);
+
+        values["Mesh:Gateway:Routes:2:Prefix"] = "/log";
+        Assert.Contains("Mesh:Gateway:Routes:2 needs exactly one of Mesh:Gateway:Routes:2:Exact and Mesh:Gateway:Routes:2:Prefix",
+            Assert.Throws<ProxyConfigurationException>(() => Read(values)).Message);
+
+        values.Remove("Mesh:Gateway:Routes:2:Prefix");
+        values.Remove("Mesh:Gateway:Routes:10:Service");
+        Assert.Contains("Mesh:Gateway:Routes:10:Service is required",
+            Assert.Throws<ProxyConfigurationException>(() => Read(values)).Message);
+    }
+
+    private static Dictionary<string, string?> SidecarValues() => new()
+    {
+        ["Mesh:Mode"] = "sidecar",
+        ["Mesh:ProxyId"] = "reviews-1",
+        ["Mesh:Service"] = "reviews",
+        ["Mesh:ControlPlane:Address"] = "http://127.0.0.1:15010",
+        ["Mesh:Admin:Port"] = "15000",
+        ["Mesh:Inbound:Port"] = "15001",
+        ["Mesh:Inbound:ServicePort"] = "9080",
+        ["Mesh:App:Address"] = "http://127.0.0.1:5000",
+    };
+
+    private static ProxyOptions Read(Dictionary<string, string?> values) =>
+        ProxyOptionsReader.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+}
