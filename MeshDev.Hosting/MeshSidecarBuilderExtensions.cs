@@ -50,6 +50,9 @@ public static class MeshSidecarBuilderExtensions
             allLabels[key] = value;
         }
 
+        // In the mesh the app is reached through its sidecar, so its own port is private; a fixed port from a launch
+        // profile would only make instances of one project (reviews-v1, -v2, -v3) collide on it.
+        app.WithEndpoint(appEndpointName, endpoint => endpoint.Port = null, createIfNotExists: false);
         var appEndpoint = app.Resource.GetEndpoint(appEndpointName);
         var sidecar = new MeshSidecarResource(
             $"{app.Resource.Name}-sidecar", MeshBinaries.DotnetHost, app.ApplicationBuilder.AppHostDirectory,

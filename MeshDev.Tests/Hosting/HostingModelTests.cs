@@ -1,0 +1,112 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using MeshDev.Hosting;
+
+namespace MeshDev.Tests.Hosting;
+
+/// <summary>What WithMeshSidecar, WithMeshReference and AddMeshGateway put into an Aspire application model.</summary>
+public sealed class HostingModelTests
+{
+    [Fact]
+    public void A_sidecar_is_a_child_of_its_app_waits_for_the_control_plane_and_is_healthy_by_its_ready_endpoint()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var mesh = builder.AddMeshControlPlane("mesh");
+        var app = AddApp(builder, "orders-v1").WithMeshSidecar(mesh, service: "orders", labels: new Dictionary<string, string> { ["version"] = "v1" });
+
+        var sidecar = builder.Resources.OfType<MeshSidecarResource>().Single();
+        Assert.Equal("orders-v1-sidecar", sidecar.Name);
+        Assert.Same(app.Resource, sidecar.App);
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "orders", ["version"] = "v1" }, sidecar.Labels);
+
+        var parent = Assert.Single(sidecar.Annotations.OfType<ResourceRelationshipAnnotation>(), r => r.Type == "Parent");
+        Assert.Same(app.Resource, parent.Resource);
+        var wait = Assert.Single(sidecar.Annotations.OfType<WaitAnnotation>());
+        Assert.Same(mesh.Resource, wait.Resource);
+        Assert.Contains(sidecar.Annotations.OfType<HealthCheckAnnotation>(), _ => true);
+        Assert.Contains(sidecar.Annotations.OfType<EndpointAnnotation>(), e => e.Name == MeshSidecarResource.InboundEndpointName);
+        Assert.Contains(sidecar.Annotations.OfType<EndpointAnnotation>(), e => e.Name == MeshSidecarResource.AdminEndpointName);
+    }
+
+    [Fact]
+    public void A_mesh_reference_opens_one_outbound_listener_per_service_and_points_service_discovery_at_it()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var mesh = builder.AddMeshControlPlane("mesh");
+        var v1 = AddApp(builder, "reviews-v1").WithMeshSidecar(mesh, service: "reviews");
+        var v2 = AddApp(builder, "reviews-v2").WithMeshSidecar(mesh, service: "reviews");
+        var web = AddApp(builder, "web").WithMeshSidecar(mesh).WithMeshReference(v1).WithMeshReference(v2);
+
+        var sidecar = builder.Resources.OfType<MeshSidecarResource>().Single(s => s.App == web.Resource);
+        var outbound = sidecar.Annotations.OfType<EndpointAnnotation>().Where(e => e.Name.StartsWith("outbound-", StringComparison.Ordinal));
+        Assert.Equal(["outbound-reviews"], outbound.Select(e => e.Name));
+    }
+
+    [Fact]
+    public void Referencing_a_resource_outside_the_mesh_fails_at_build_time_naming_both()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var mesh = builder.AddMeshControlPlane("mesh");
+        var cache = AddApp(builder, "cache");
+        var web = AddApp(builder, "web").WithMeshSidecar(mesh);
+
+        var error = Assert.Throws<DistributedApplicationException>(() => web.WithMeshReference(cache));
+        Assert.Contains("'web'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'cache'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not in the mesh", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Referencing_from_an_app_outside_the_mesh_fails_naming_both()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var mesh = builder.AddMeshControlPlane("mesh");
+        var api = AddApp(builder, "api").WithMeshSidecar(mesh);
+        var web = AddApp(builder, "web");
+
+        var error = Assert.Throws<DistributedApplicationException>(() => web.WithMeshReference(api));
+        Assert.Contains("'web'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'api'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Instances_of_one_service_must_share_its_protocol()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var mesh = builder.AddMeshControlPlane("mesh");
+        AddApp(builder, "ratings-v1").WithMeshSidecar(mesh, service: "ratings", protocol: MeshProtocol.Grpc);
+
+        var error = Assert.Throws<DistributedApplicationException>(
+            () => AddApp(builder, "ratings-v2").WithMeshSidecar(mesh, service: "ratings", protocol: MeshProtocol.Http));
+        Assert.Contains("'ratings-v2'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'ratings-v1'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gateway_needs_a_control_plane_and_routes_only_to_mesh_services()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        Assert.Throws<DistributedApplicationException>(() => builder.AddMeshGateway("gateway"));
+
+        var mesh = builder.AddMeshControlPlane("mesh");
+        var outside = AddApp(builder, "legacy");
+        var gateway = builder.AddMeshGateway("gateway", port: 19080);
+        var error = Assert.Throws<DistributedApplicationException>(() => gateway.WithMeshRoute("/", outside, prefix: true));
+        Assert.Contains("'gateway'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'legacy'", error.Message, StringComparison.Ordinal);
+        Assert.Throws<DistributedApplicationException>(() => gateway.WithMeshRoute("no-slash", AddApp(builder, "web").WithMeshSidecar(mesh)));
+    }
+
+    [Fact]
+    public void The_proxy_and_control_plane_programs_travel_beside_MeshDev_Hosting()
+    {
+        // An AppHost that references only MeshDev.Hosting gets both programs in its output.
+        var hostingDirectory = Path.GetDirectoryName(typeof(MeshSidecarResource).Assembly.Location)!;
+        Assert.True(File.Exists(Path.Combine(hostingDirectory, "meshdev", "proxy", "MeshDev.Proxy.dll")));
+        Assert.True(File.Exists(Path.Combine(hostingDirectory, "meshdev", "proxy", "MeshDev.Proxy.runtimeconfig.json")));
+        Assert.True(File.Exists(Path.Combine(hostingDirectory, "meshdev", "controlplane", "MeshDev.ControlPlane.dll")));
+    }
+
+    private static IResourceBuilder<ExecutableResource> AddApp(IDistributedApplicationBuilder builder, string name) =>
+        builder.AddExecutable(name, "true", ".").WithHttpEndpoint(name: "http");
+}

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace MeshDev.Tests.Hosting;
+
+/// <summary>The committed aspire-manifest.json is what the AppHost's manifest publisher emits today.</summary>
+public sealed class ManifestTests
+{
+    [Fact]
+    public async Task The_committed_manifest_matches_what_the_AppHost_emits()
+    {
+        var root = RepositoryRoot();
+        var committed = Path.Combine(root, "aspire-manifest.json");
+        // Written beside the committed one, so the relative project paths inside come out the same.
+        var emitted = Path.Combine(root, $".aspire-manifest.{Environment.ProcessId}.json");
+        try
+        {
+            var (exitCode, output) = await RunAsync("dotnet",
+                ["run", "--project", Path.Combine(root, "MeshDev.AppHost"), "-c", Configuration, "--no-build", "--",
+                 "--publisher", "manifest", "--output-path", emitted]);
+            Assert.True(exitCode == 0, $"The manifest publisher failed ({exitCode}):\n{output}");
+
+            var expected = JsonNode.Parse(await File.ReadAllTextAsync(committed));
+            var actual = JsonNode.Parse(await File.ReadAllTextAsync(emitted));
+            Assert.True(JsonNode.DeepEquals(expected, actual),
+                "aspire-manifest.json is out of date. Regenerate it with:\n" +
+                "  dotnet run --project MeshDev.AppHost -- --publisher manifest --output-path ../aspire-manifest.json\n" +
+                $"What the AppHost emits now:\n{actual}");
+
+            // The mesh's own entries are there, with their parents and upstreams.
+            var resources = actual!["resources"]!.AsObject();
+            Assert.Equal("meshdev.controlplane.v0", (string?)resources["mesh"]!["type"]);
+            Assert.Equal("meshdev.gateway.v0", (string?)resources["gateway"]!["type"]);
+            var productpageSidecar = resources["productpage-v1-sidecar"]!;
+            Assert.Equal("meshdev.sidecar.v0", (string?)productpageSidecar["type"]);
+            Assert.Equal("productpage-v1", (string?)productpageSidecar["parent"]);
+            Assert.Equal(["details", "ratings", "reviews"], productpageSidecar["upstreams"]!.AsObject().Select(p => p.Key));
+            Assert.DoesNotContain(root, actual.ToJsonString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(emitted);
+        }
+    }
+
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
+    internal static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "MeshDev.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException($"No MeshDev.sln above {AppContext.BaseDirectory}.");
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, string[] arguments)
+    {
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
