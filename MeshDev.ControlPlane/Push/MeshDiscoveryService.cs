@@ -29,6 +29,8 @@ public sealed partial class MeshDiscoveryService(
         }
 
         var hello = ReadHello(requestStream.Current);
+        // Answered at once, so the proxy knows the control plane itself holds the stream even while a push waits.
+        await context.WriteResponseHeadersAsync(new Metadata());
         var session = registry.Register(hello);
         tracker.OnConnected(hello.ProxyId, hello.AppliedVersion);
 

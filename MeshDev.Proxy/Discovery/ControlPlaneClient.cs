@@ -112,8 +112,10 @@ public sealed class ControlPlaneClient(
         using var call = client.StreamConfig(cancellationToken: streamCancellation.Token);
 
         var hello = BuildHello();
-        // The write completes once the HTTP/2 stream is open, which is what "connected" means here.
         await call.RequestStream.WriteAsync(new ProxyMessage { Hello = hello }, streamCancellation.Token);
+        // Connected means the control plane itself answered: a TCP proxy in front of it (Aspire's, a Service) accepts
+        // the stream and writes even while the control plane is down.
+        await call.ResponseHeadersAsync.WaitAsync(streamCancellation.Token);
 
         backoff.Reset();
         connection.Connected();

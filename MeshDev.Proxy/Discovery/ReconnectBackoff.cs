@@ -1,14 +1,15 @@
 namespace MeshDev.Proxy.Discovery;
 
 /// <summary>
-/// Exponential backoff with jitter for reconnecting to the control plane: 0.5 s doubling up to 10 s, each delay
-/// shaken by ±20 % so that proxies restarted together do not reconnect in step.
+/// Exponential backoff with jitter for reconnecting to the control plane: 0.5 s doubling up to 5 s, each delay
+/// shaken by ±20 % so that proxies restarted together do not reconnect in step. The ceiling stays below the
+/// control plane's startup warm-up, so every proxy is back before a restarted control plane starts pushing.
 /// </summary>
 public sealed class ReconnectBackoff(TimeSpan initial, TimeSpan maximum)
 {
     private int _failures;
 
-    public ReconnectBackoff() : this(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(10))
+    public ReconnectBackoff() : this(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(5))
     {
     }
 

@@ -68,10 +68,13 @@ public sealed class BookinfoTrafficTests(BookinfoAppFixture mesh) : IClassFixtur
     private async Task<string> WatchForLogLineAsync(string[] resources, string text, CancellationToken cancellationToken)
     {
         var loggers = mesh.App.Services.GetRequiredService<Aspire.Hosting.ApplicationModel.ResourceLoggerService>();
+        var model = mesh.App.Services.GetRequiredService<Aspire.Hosting.ApplicationModel.DistributedApplicationModel>();
         using var found = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watchers = resources.Select(async resource =>
         {
-            await foreach (var batch in loggers.WatchAsync(resource).WithCancellation(found.Token))
+            // By resource, not by name: the logs of a running process are kept under its instance's name.
+            var watched = model.Resources.Single(r => r.Name == resource);
+            await foreach (var batch in loggers.WatchAsync(watched).WithCancellation(found.Token))
             {
                 if (batch.Any(line => line.Content.Contains(text, StringComparison.Ordinal)))
                 {

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
@@ -41,7 +40,7 @@ public sealed class SnapshotRejectionTests(BookinfoAppFixture mesh) : IClassFixt
         finally
         {
             using var delete = await mesh.Http.DeleteAsync(faultUri);
-            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+            Assert.True(delete.IsSuccessStatusCode, $"DELETE {faultUri} answered {(int)delete.StatusCode}");
         }
         await mesh.WaitForMeshInSyncAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(goodVersion, (await mesh.GetProxyAsync(Proxy)).GetProperty("ackedVersion").GetString());

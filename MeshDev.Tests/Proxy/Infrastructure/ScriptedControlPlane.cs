@@ -141,6 +141,8 @@ internal sealed class ScriptedDiscoveryService : MeshDiscovery.MeshDiscoveryBase
             throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message must be a hello"));
         }
 
+        // As the real control plane does: headers at once tell the proxy its stream is held.
+        await context.WriteResponseHeadersAsync(new Metadata());
         var stream = new ProxyStream(requestStream.Current.Hello);
         if (ControlPlane.SnapshotOnHello?.Invoke(stream.Hello) is { } snapshot)
         {
