@@ -27,4 +27,14 @@ log "build"
 dotnet build MeshDev.sln -c Release
 
 log "test"
-dotnet test MeshDev.sln -c Release --no-build --logger "console;verbosity=normal" --results-directory TestResults "$@"
+rm -rf TestResults
+status=0
+dotnet test MeshDev.sln -c Release --no-build --logger "console;verbosity=normal" --logger "trx;LogFileName=meshdev.trx" \
+  --results-directory TestResults "$@" || status=$?
+
+# One closing line with the counts, read from the test run's own report.
+if counters=$(grep -o '<Counters [^>]*>' TestResults/meshdev.trx 2>/dev/null); then
+  count() { printf '%s' "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  printf '\n%s passed, %s failed, %s skipped\n' "$(count passed)" "$(count failed)" "$(( $(count total) - $(count executed) ))"
+fi
+exit "$status"

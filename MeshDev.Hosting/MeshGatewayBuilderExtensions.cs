@@ -45,10 +45,6 @@ public static class MeshGatewayBuilderExtensions
                     env[Env($"{MeshEnvironment.Proxy.GatewayRoutes}:{i}:{(route.IsPrefix ? "Prefix" : "Exact")}")] = route.Path;
                     env[Env($"{MeshEnvironment.Proxy.GatewayRoutes}:{i}:Service")] = route.Service;
                 }
-                foreach (var (upstream, protocol) in gateway.Upstreams)
-                {
-                    env[Env($"{MeshEnvironment.Proxy.Outbound}:{upstream}:Protocol")] = protocol.ToConfigValue();
-                }
             })
             .WithHttpHealthCheck("/ready", endpointName: MeshGatewayResource.AdminEndpointName)
             .WithUrlForEndpoint(MeshGatewayResource.AdminEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)
@@ -79,7 +75,6 @@ public static class MeshGatewayBuilderExtensions
                 $"call WithMeshSidecar on '{target.Resource.Name}' first.");
 
         gateway.Resource.Routes.Add(new MeshGatewayRoute(path, prefix, sidecar.Service));
-        gateway.Resource.Upstreams[sidecar.Service] = sidecar.Protocol;
         return gateway;
     }
 }

@@ -12,9 +12,6 @@ public sealed class MeshGatewayResource(string name, string command, string work
     public MeshControlPlaneResource ControlPlane { get; } = controlPlane;
 
     internal List<MeshGatewayRoute> Routes { get; } = [];
-
-    /// <summary>Upstream services of the gateway's routes, with their protocols.</summary>
-    internal SortedDictionary<string, MeshProtocol> Upstreams { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>A path match of the gateway and the mesh service it sends matching requests to.</summary>

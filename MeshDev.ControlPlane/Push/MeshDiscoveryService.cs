@@ -29,10 +29,11 @@ public sealed partial class MeshDiscoveryService(
         }
 
         var hello = ReadHello(requestStream.Current);
-        // Answered at once, so the proxy knows the control plane itself holds the stream even while a push waits.
-        await context.WriteResponseHeadersAsync(new Metadata());
         var session = registry.Register(hello);
         tracker.OnConnected(hello.ProxyId, hello.AppliedVersion);
+        // Answered at once, so the proxy knows it is registered with the control plane itself even while its
+        // first push waits (a TCP proxy in front of the control plane would accept the stream without it).
+        await context.WriteResponseHeadersAsync(new Metadata());
 
         using var connection = new ProxyConnection(
             hello.ProxyId, session, responseStream, registry, compiler, tracker, warmup, hello.AppliedVersion, context.CancellationToken, lifetime.ApplicationStopping);

@@ -37,6 +37,8 @@ public sealed class TestProxy : IAsyncDisposable
     {
         var call = new MeshDiscovery.MeshDiscoveryClient(channel).StreamConfig();
         await call.RequestStream.WriteAsync(new ProxyMessage { Hello = hello });
+        // As a real proxy does: the control plane's response headers say the proxy is registered.
+        await call.ResponseHeadersAsync.WaitAsync(DefaultTimeout);
         return new TestProxy(call, hello.ProxyId);
     }
 
