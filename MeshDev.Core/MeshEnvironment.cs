@@ -42,6 +42,11 @@ public static class MeshEnvironment
         public const string AdminPort = "Mesh:Admin:Port";
         /// <summary>Port the gateway listens on.</summary>
         public const string GatewayPort = "Mesh:Gateway:Port";
+        /// <summary>
+        /// The gateway's logical port as Istio Gateway resources name it (80 unless set), whatever host port it binds;
+        /// its route table in a snapshot carries this name.
+        /// </summary>
+        public const string GatewayServicePort = "Mesh:Gateway:ServicePort";
         /// <summary>Address the gateway binds ("localhost" binds both loopback families).</summary>
         public const string GatewayBindAddress = "Mesh:Gateway:BindAddress";
         /// <summary>
@@ -61,5 +66,7 @@ public static class MeshEnvironment
         public const string DisconnectGracePeriod = "Mesh:ControlPlane:DisconnectGracePeriod";
         /// <summary>Quiet time a push waits for further registry changes before compiling.</summary>
         public const string PushDebounce = "Mesh:ControlPlane:PushDebounce";
+        /// <summary>Folder of Istio YAML files the control plane loads and watches (optional).</summary>
+        public const string ConfigDirectory = "Mesh:ControlPlane:ConfigDirectory";
     }
 }
