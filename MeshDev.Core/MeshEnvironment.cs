@@ -66,6 +66,11 @@ public static class MeshEnvironment
         public const string DisconnectGracePeriod = "Mesh:ControlPlane:DisconnectGracePeriod";
         /// <summary>Quiet time a push waits for further registry changes before compiling.</summary>
         public const string PushDebounce = "Mesh:ControlPlane:PushDebounce";
+        /// <summary>
+        /// Prefix, one entry per mesh service the AppHost declares: Mesh:ControlPlane:Services:&lt;i&gt; = name. With
+        /// the registered ones, these are the hosts that config may name, known before any sidecar has connected.
+        /// </summary>
+        public const string Services = "Mesh:ControlPlane:Services";
         /// <summary>Folder of Istio YAML files the control plane loads and watches (optional).</summary>
         public const string ConfigDirectory = "Mesh:ControlPlane:ConfigDirectory";
     }
