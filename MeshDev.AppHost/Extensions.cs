@@ -25,7 +25,7 @@ internal static class BookinfoExtensions
         builder.AddReviews(mesh, "v2", ratings, starColor: "black", ratingsTimeout: TimeSpan.FromSeconds(10));
         builder.AddReviews(mesh, "v3", ratings, starColor: "red", ratingsTimeout: TimeSpan.FromMilliseconds(2500));
 
-        var productpage = builder.AddProject<Projects.Bookinfo_ProductPage>("productpage-v1")
+        builder.AddProject<Projects.Bookinfo_ProductPage>("productpage-v1")
             .WithMeshSidecar(mesh, service: "productpage", labels: Version("v1"), servicePort: BookinfoServicePort)
             .WithMeshReference(details)
             // Any instance names the service: the sidecar balances over reviews v1, v2 and v3.
@@ -33,13 +33,9 @@ internal static class BookinfoExtensions
             .WithMeshReference(ratings)
             .WithHttpHealthCheck("/health");
 
-        // The routes of Istio's bookinfo-gateway VirtualService.
-        builder.AddMeshGateway("gateway", port: 9080)
-            .WithMeshRoute("/productpage", productpage)
-            .WithMeshRoute("/static", productpage, prefix: true)
-            .WithMeshRoute("/login", productpage)
-            .WithMeshRoute("/logout", productpage)
-            .WithMeshRoute("/api/v1/products", productpage, prefix: true);
+        // Routed by Istio's bookinfo-gateway.yaml (Gateway + VirtualService) in the mesh config folder.
+        builder.AddMeshGateway("gateway", port: 9080);
+
         return builder;
     }
 

@@ -2,7 +2,8 @@ using MeshDev.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var mesh = builder.AddMeshControlPlane("mesh");
+var mesh = builder.AddMeshControlPlane("mesh")
+    .WithMeshConfigDirectory("../samples/Bookinfo/mesh");
 
 builder.AddBookinfo(mesh);
 

@@ -1,4 +1,5 @@
 using MeshDev.ControlPlane.Api;
+using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Dashboard;
 using MeshDev.ControlPlane.Push;
 using MeshDev.ControlPlane.Registry;
@@ -37,6 +38,9 @@ public static class ControlPlaneApp
         builder.Services.AddSingleton<StartupWarmup>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StartupWarmup>());
         builder.Services.AddSingleton<MeshViews>();
+        builder.Services.AddSingleton<KnownServices>();
+        builder.Services.AddSingleton<IConfigStore, ConfigStore>();
+        builder.Services.AddHostedService<ConfigDirectoryWatcher>();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();

@@ -31,6 +31,12 @@ public sealed class ControlPlaneOptions
     public static readonly TimeSpan DefaultStartupWarmup = TimeSpan.FromSeconds(6);
     public IReadOnlyList<string> InvalidSnapshotFor { get; init; } = [];
 
+    /// <summary>Mesh services the AppHost declares; with the registered ones, the hosts config may name.</summary>
+    public IReadOnlyList<string> Services { get; init; } = [];
+
+    /// <summary>Folder of Istio YAML files to load and watch; null when none is set.</summary>
+    public string? ConfigDirectory { get; init; }
+
     public static ControlPlaneOptions FromConfiguration(IConfiguration configuration) => new()
     {
         HttpPort = ReadPort(configuration, MeshEnvironment.ControlPlane.HttpPort, DefaultHttpPort),
@@ -41,6 +47,9 @@ public sealed class ControlPlaneOptions
         StartupWarmup = ReadDuration(configuration, StartupWarmupKey, DefaultStartupWarmup),
         InvalidSnapshotFor = (configuration[InvalidSnapshotForKey] ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        Services = configuration.GetSection(MeshEnvironment.ControlPlane.Services).GetChildren()
+            .Select(c => c.Value?.Trim()).OfType<string>().Where(s => s.Length > 0).ToList(),
+        ConfigDirectory = configuration[MeshEnvironment.ControlPlane.ConfigDirectory] is { Length: > 0 } folder ? Path.GetFullPath(folder.Trim()) : null,
     };
 
     private static int ReadPort(IConfiguration configuration, string key, int defaultPort)

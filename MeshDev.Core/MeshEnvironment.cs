@@ -49,11 +49,6 @@ public static class MeshEnvironment
         public const string GatewayServicePort = "Mesh:Gateway:ServicePort";
         /// <summary>Address the gateway binds ("localhost" binds both loopback families).</summary>
         public const string GatewayBindAddress = "Mesh:Gateway:BindAddress";
-        /// <summary>
-        /// Prefix, one section per route, in order: Mesh:Gateway:Routes:&lt;i&gt;:Exact or :Prefix (the path
-        /// match), :Service (mesh service to route to).
-        /// </summary>
-        public const string GatewayRoutes = "Mesh:Gateway:Routes";
     }
 
     public static class ControlPlane

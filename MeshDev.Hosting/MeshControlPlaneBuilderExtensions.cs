@@ -38,12 +38,44 @@ public static class MeshControlPlaneBuilderExtensions
                 var env = context.EnvironmentVariables;
                 env[Env(MeshEnvironment.ControlPlane.HttpPort)] = resource.HttpEndpoint.Property(EndpointProperty.TargetPort);
                 env[Env(MeshEnvironment.ControlPlane.GrpcPort)] = resource.GrpcEndpoint.Property(EndpointProperty.TargetPort);
+                // Config may name these hosts before any of their sidecars has connected.
+                var services = resource.Sidecars.Select(sidecar => sidecar.Service).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+                foreach (var (service, index) in services.Select((service, index) => (service, index)))
+                {
+                    env[Env($"{MeshEnvironment.ControlPlane.Services}:{index}")] = service;
+                }
+                if (resource.ConfigDirectory is { } configDirectory)
+                {
+                    env[Env(MeshEnvironment.ControlPlane.ConfigDirectory)] = configDirectory;
+                }
             })
             .WithHttpHealthCheck("/health", endpointName: MeshControlPlaneResource.HttpEndpointName)
             .WithUrlForEndpoint(MeshControlPlaneResource.HttpEndpointName, url => url.DisplayText = "Mesh dashboard")
             .WithUrlForEndpoint(MeshControlPlaneResource.GrpcEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)
             .WithIconName("Organization")
             .WithManifestPublishingCallback(context => MeshManifest.WriteControlPlaneAsync(context, resource));
+    }
+
+    /// <summary>
+    /// Loads the Istio YAML files (VirtualService, DestinationRule, Gateway) in <paramref name="path"/> into the mesh
+    /// and watches the folder: a saved file takes effect without a restart, and a file the control plane refuses
+    /// leaves the config it had in force. The path is relative to the AppHost's project directory.
+    /// </summary>
+    public static IResourceBuilder<MeshControlPlaneResource> WithMeshConfigDirectory(
+        this IResourceBuilder<MeshControlPlaneResource> controlPlane, string path)
+    {
+        ArgumentNullException.ThrowIfNull(controlPlane);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var appHostDirectory = controlPlane.ApplicationBuilder.AppHostDirectory;
+        var fullPath = Path.GetFullPath(path, appHostDirectory);
+        if (!Directory.Exists(fullPath))
+        {
+            throw new DistributedApplicationException(
+                $"Mesh control plane '{controlPlane.Resource.Name}': config directory '{path}' does not exist (looked at {fullPath}).");
+        }
+        // Kept relative so that the manifest does not name a path on this machine.
+        controlPlane.Resource.ConfigDirectory = Path.GetRelativePath(appHostDirectory, fullPath);
+        return controlPlane;
     }
 
     internal static string Env(string key) => MeshEnvironment.ToEnvironmentVariable(key);

@@ -18,6 +18,12 @@ public sealed class MeshControlPlaneResource(string name, string command, string
 
     public string Namespace { get; set; } = Core.MeshEnvironment.DefaultNamespace;
 
+    /// <summary>
+    /// Folder of Istio YAML files the control plane loads and watches, relative to the AppHost's directory (where
+    /// the control plane runs), or null for none.
+    /// </summary>
+    public string? ConfigDirectory { get; internal set; }
+
     public EndpointReference HttpEndpoint => this.GetEndpoint(HttpEndpointName);
 
     public EndpointReference GrpcEndpoint => this.GetEndpoint(GrpcEndpointName);

@@ -10,9 +10,12 @@ public static class MeshGatewayBuilderExtensions
 {
     /// <summary>
     /// Adds the ingress gateway of the application's mesh (add the control plane first), listening on
-    /// <c>localhost:<paramref name="port"/></c>. Routes are added with <see cref="WithMeshRoute"/>.
+    /// <c>localhost:<paramref name="port"/></c>. It carries the label <c>istio: ingressgateway</c>, so Istio
+    /// <c>Gateway</c> resources select it, and its routes are the VirtualServices bound to them.
     /// </summary>
-    public static IResourceBuilder<MeshGatewayResource> AddMeshGateway(this IDistributedApplicationBuilder builder, string name, int port = 9080)
+    /// <param name="servicePort">The gateway's port as Gateway resources name it (Istio's ingress gateway: 80).</param>
+    public static IResourceBuilder<MeshGatewayResource> AddMeshGateway(
+        this IDistributedApplicationBuilder builder, string name, int port = 9080, int servicePort = 80)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -39,42 +42,12 @@ public static class MeshGatewayBuilderExtensions
                 env[Env(MeshEnvironment.Proxy.GatewayPort)] = gateway.GetEndpoint(MeshGatewayResource.HttpEndpointName).Property(EndpointProperty.TargetPort);
                 env[Env(MeshEnvironment.Proxy.GatewayBindAddress)] = "localhost";
                 env[Env(MeshEnvironment.Proxy.AdminPort)] = gateway.GetEndpoint(MeshGatewayResource.AdminEndpointName).Property(EndpointProperty.TargetPort);
-                for (var i = 0; i < gateway.Routes.Count; i++)
-                {
-                    var route = gateway.Routes[i];
-                    env[Env($"{MeshEnvironment.Proxy.GatewayRoutes}:{i}:{(route.IsPrefix ? "Prefix" : "Exact")}")] = route.Path;
-                    env[Env($"{MeshEnvironment.Proxy.GatewayRoutes}:{i}:Service")] = route.Service;
-                }
+                env[Env(MeshEnvironment.Proxy.GatewayServicePort)] = servicePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
             })
             .WithHttpHealthCheck("/ready", endpointName: MeshGatewayResource.AdminEndpointName)
             .WithUrlForEndpoint(MeshGatewayResource.AdminEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)
             .WithIconName("ArrowEnter")
             .WaitFor(builder.CreateResourceBuilder(controlPlane))
             .WithManifestPublishingCallback(context => MeshManifest.WriteGatewayAsync(context, gateway));
-    }
-
-    /// <summary>
-    /// Sends requests whose path equals <paramref name="path"/> (or starts with it, when <paramref name="prefix"/>)
-    /// to the mesh service of <paramref name="target"/>, which must already be in the mesh. Routes match in the order added.
-    /// </summary>
-    public static IResourceBuilder<MeshGatewayResource> WithMeshRoute(
-        this IResourceBuilder<MeshGatewayResource> gateway,
-        string path,
-        IResourceBuilder<IResourceWithEndpoints> target,
-        bool prefix = false)
-    {
-        ArgumentNullException.ThrowIfNull(gateway);
-        ArgumentNullException.ThrowIfNull(target);
-        if (string.IsNullOrEmpty(path) || path[0] != '/')
-        {
-            throw new DistributedApplicationException($"Gateway '{gateway.Resource.Name}': route path '{path}' must start with '/'.");
-        }
-        var sidecar = MeshSidecarBuilderExtensions.FindSidecar(gateway.ApplicationBuilder, target.Resource)
-            ?? throw new DistributedApplicationException(
-                $"Gateway '{gateway.Resource.Name}' routes '{path}' to '{target.Resource.Name}', but '{target.Resource.Name}' is not in the mesh: " +
-                $"call WithMeshSidecar on '{target.Resource.Name}' first.");
-
-        gateway.Resource.Routes.Add(new MeshGatewayRoute(path, prefix, sidecar.Service));
-        return gateway;
     }
 }

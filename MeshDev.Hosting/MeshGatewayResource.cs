@@ -10,9 +10,4 @@ public sealed class MeshGatewayResource(string name, string command, string work
     public const string AdminEndpointName = "admin";
 
     public MeshControlPlaneResource ControlPlane { get; } = controlPlane;
-
-    internal List<MeshGatewayRoute> Routes { get; } = [];
 }
-
-/// <summary>A path match of the gateway and the mesh service it sends matching requests to.</summary>
-public sealed record MeshGatewayRoute(string Path, bool IsPrefix, string Service);

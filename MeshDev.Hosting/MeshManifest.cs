@@ -5,7 +5,7 @@ namespace MeshDev.Hosting;
 
 /// <summary>
 /// Manifest entries of the mesh's resources. They describe what the resource is (its mesh service, labels,
-/// upstreams, routes) rather than the local command line, which names paths on one machine; deployment tools
+/// upstreams) rather than the local command line, which names paths on one machine; deployment tools
 /// build the proxy and control plane images from these entries.
 /// </summary>
 internal static class MeshManifest
@@ -49,15 +49,6 @@ internal static class MeshManifest
         var writer = context.Writer;
         writer.WriteString("type", "meshdev.gateway.v0");
         writer.WriteString("controlPlane", gateway.ControlPlane.Name);
-        writer.WriteStartArray("routes");
-        foreach (var route in gateway.Routes)
-        {
-            writer.WriteStartObject();
-            writer.WriteString(route.IsPrefix ? "prefix" : "exact", route.Path);
-            writer.WriteString("service", route.Service);
-            writer.WriteEndObject();
-        }
-        writer.WriteEndArray();
         await context.WriteEnvironmentVariablesAsync(gateway).ConfigureAwait(false);
         context.WriteBindings(gateway);
     }

@@ -23,7 +23,7 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<SnapshotStore>();
         services.AddSingleton<ControlPlaneConnectionState>();
         services.AddSingleton<UpstreamClients>();
-        services.AddSingleton<ClusterForwarder>();
+        services.AddSingleton<RouteForwarder>();
         services.AddSingleton<Readiness>();
         services.AddSingleton<AdminListener>();
         services.AddSingleton<ListenerDispatcher>();
@@ -43,7 +43,6 @@ public static class ProxyServiceCollectionExtensions
 
                 break;
             case ProxyMode.Gateway:
-                services.AddSingleton(sp => new GatewayRouteTable(options.Gateway!.Routes, sp.GetRequiredService<StatsRegistry>()));
                 services.AddSingleton<IListenerHandler, GatewayListener>();
                 break;
         }

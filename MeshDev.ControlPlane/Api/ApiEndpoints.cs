@@ -38,6 +38,8 @@ public static class ApiEndpoints
             return TypedResults.Ok(new InvalidSnapshotFaultResponse(proxyId, InvalidSnapshot: false));
         });
 
+        api.MapConfigApi();
+
         api.MapFallback((HttpContext context) => Results.NotFound(
             new ErrorResponse($"No API endpoint for {context.Request.Method} {context.Request.Path}.")));
 

@@ -28,6 +28,7 @@ public sealed record ProxyResponse(
     string? AckedVersion,
     DateTimeOffset? AckedAt,
     bool InSync,
+    long? ConfigVersion,
     NackResponse? LastNack,
     string AdminUrl,
     IReadOnlyList<string> Upstreams);

@@ -31,7 +31,7 @@ public sealed class MeshViews(IWorkloadRegistry registry, ProxySyncTracker track
             w.ProxyId, w.Service, w.Namespace, w.Labels,
             w.Mode == ProxyMode.Gateway ? "gateway" : "sidecar",
             w.Connected, w.ConnectedAt, w.DisconnectedAt, w.Healthy,
-            sync.SentVersion, sync.SentAt, sync.AckedVersion, sync.AckedAt, sync.InSync,
+            sync.SentVersion, sync.SentAt, sync.AckedVersion, sync.AckedAt, sync.InSync, sync.ConfigVersion,
             sync.LastNack is { } nack ? new NackResponse(nack.Version, nack.Reason, nack.At) : null,
             w.AdminUrl, w.UpstreamServices);
     }

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Discovery;
 
@@ -15,6 +16,7 @@ public sealed partial class MeshDiscoveryService(
     ProxySyncTracker tracker,
     ProxyConnectionHub hub,
     StartupWarmup warmup,
+    IConfigStore config,
     IHostApplicationLifetime lifetime,
     ILogger<MeshDiscoveryService> logger) : MeshDiscovery.MeshDiscoveryBase
 {
@@ -36,7 +38,7 @@ public sealed partial class MeshDiscoveryService(
         await context.WriteResponseHeadersAsync(new Metadata());
 
         using var connection = new ProxyConnection(
-            hello.ProxyId, session, responseStream, registry, compiler, tracker, warmup, hello.AppliedVersion, context.CancellationToken, lifetime.ApplicationStopping);
+            hello.ProxyId, session, responseStream, registry, compiler, tracker, warmup, config, hello.AppliedVersion, context.CancellationToken, lifetime.ApplicationStopping);
         hub.Add(connection);
         try
         {

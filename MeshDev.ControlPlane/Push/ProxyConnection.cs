@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Grpc.Core;
+using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Discovery;
 
@@ -17,6 +18,7 @@ public sealed class ProxyConnection(
     ISnapshotCompiler compiler,
     ProxySyncTracker tracker,
     StartupWarmup warmup,
+    IConfigStore config,
     string appliedVersion,
     CancellationToken streamAborted,
     CancellationToken shuttingDown) : IDisposable
@@ -55,7 +57,10 @@ public sealed class ProxyConnection(
                 return false;
             }
 
+            // Read before compiling, so the version reported can only lag the config compiled, never lead it.
+            var configVersion = config.Current.Version;
             var snapshot = compiler.Compile(workload, registry.GetAll());
+            tracker.OnCompiled(ProxyId, configVersion);
             if (snapshot.Version == _lastSentVersion)
             {
                 return false;

@@ -12,6 +12,12 @@ public sealed record ProxySyncStatus
     public DateTimeOffset? AckedAt { get; init; }
     public SnapshotRejection? LastNack { get; init; }
 
+    /// <summary>
+    /// The config version the proxy's latest compiled snapshot reflects, whether or not it differed from the one the
+    /// proxy already had: with <see cref="InSync"/>, it tells when an apply has reached this proxy.
+    /// </summary>
+    public long? ConfigVersion { get; init; }
+
     public bool InSync => SentVersion is not null && SentVersion == AckedVersion;
 }
 

@@ -35,6 +35,11 @@ public sealed partial class ProxySyncTracker
             _ => Connected(ProxySyncStatus.Empty, appliedVersion),
             (_, current) => Connected(current, appliedVersion));
 
+    public void OnCompiled(string proxyId, long configVersion) =>
+        _statuses.AddOrUpdate(proxyId,
+            _ => new ProxySyncStatus { ConfigVersion = configVersion },
+            (_, current) => current with { ConfigVersion = Math.Max(configVersion, current.ConfigVersion ?? 0) });
+
     public void OnSent(string proxyId, string version, string nonce)
     {
         var now = _time.GetUtcNow();

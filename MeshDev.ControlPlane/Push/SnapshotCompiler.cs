@@ -1,4 +1,6 @@
+using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Registry;
+using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
 using Endpoint = MeshDev.Core.Discovery.Endpoint;
 
@@ -6,23 +8,33 @@ namespace MeshDev.ControlPlane.Push;
 
 public interface ISnapshotCompiler
 {
-    /// <summary>Compiles the snapshot for <paramref name="proxy"/> from the registry's current workloads.</summary>
+    /// <summary>Compiles the snapshot for <paramref name="proxy"/> from the registry's current workloads and the config in force.</summary>
     ProxySnapshot Compile(Workload proxy, IReadOnlyCollection<Workload> workloads);
 }
 
 /// <summary>
-/// One cluster per upstream service the proxy declared, whose endpoints are that service's sidecars, connected
-/// or within their grace period (a proxy keeps a briefly disconnected peer with its last reported health
-/// rather than dropping it on a blip). Everything is emitted in a canonical order so the version hash is stable.
+/// The proxy's route tables (see <see cref="RouteCompiler"/>) and one cluster per service it sends traffic to: each
+/// upstream service it declared and each service its routes name (a gateway declares none, its routes name them).
+/// A cluster's endpoints are that service's sidecars, connected or within their grace period (a proxy keeps a
+/// briefly disconnected peer with its last reported health rather than dropping it on a blip); its subsets and
+/// load balancer come from the service's DestinationRule. Everything is emitted in a canonical order so the
+/// version hash is stable.
 /// </summary>
-public sealed class SnapshotCompiler(InvalidSnapshotFaults faults) : ISnapshotCompiler
+public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore config) : ISnapshotCompiler
 {
     public ProxySnapshot Compile(Workload proxy, IReadOnlyCollection<Workload> workloads)
     {
+        var current = config.Current;
         var snapshot = new ProxySnapshot();
-        foreach (var upstream in proxy.UpstreamServices.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        snapshot.RouteTables.AddRange(RouteCompiler.Compile(proxy, current));
+
+        var clusterNames = proxy.UpstreamServices
+            .Concat(snapshot.RouteTables.SelectMany(t => t.Routes).SelectMany(r => r.Destinations).Select(d => d.Service))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+        foreach (var name in clusterNames)
         {
-            snapshot.Clusters.Add(CompileCluster(upstream, proxy.Namespace, workloads));
+            snapshot.Clusters.Add(CompileCluster(name, proxy.Namespace, workloads, current));
         }
 
         faults.ApplyTo(proxy.ProxyId, snapshot);
@@ -30,21 +42,34 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults) : ISnapshotCo
         return snapshot;
     }
 
-    private static Cluster CompileCluster(string upstream, string proxyNamespace, IReadOnlyCollection<Workload> workloads)
+    private static Cluster CompileCluster(string upstream, string proxyNamespace, IReadOnlyCollection<Workload> workloads, MeshConfig config)
     {
-        var (service, @namespace) = ResolveUpstream(upstream, proxyNamespace);
+        var (service, @namespace) = ServiceHost.Resolve(upstream, proxyNamespace);
         var instances = workloads
             .Where(w => w.IsSidecar && w.Service == service && w.Namespace == @namespace)
             .OrderBy(w => w.ProxyId, StringComparer.Ordinal)
             .ToList();
+        var rule = config.OfKind<DestinationRuleResource>().FirstOrDefault(r =>
+            r.Spec.Host is { } host && ServiceHost.Names(host, r.Metadata.Namespace, service, @namespace));
 
         var cluster = new Cluster
         {
             Name = upstream,
-            // Traffic policy comes from DestinationRules; until one applies, the proxy uses Istio's default.
-            LoadBalancer = LoadBalancerPolicy.Unspecified,
+            // Without a DestinationRule policy the proxy uses Istio's default.
+            LoadBalancer = LoadBalancer(rule?.Spec.TrafficPolicy),
             Protocol = instances.Count > 0 ? instances[0].Protocol : ServiceProtocol.Unspecified,
         };
+
+        foreach (var subset in rule?.Spec.Subsets ?? [])
+        {
+            var compiled = new Subset { Name = subset.Name ?? "", LoadBalancer = LoadBalancer(subset.TrafficPolicy) };
+            foreach (var (key, value) in subset.Labels.OrderBy(l => l.Key, StringComparer.Ordinal))
+            {
+                compiled.Labels.Add(key, value);
+            }
+
+            cluster.Subsets.Add(compiled);
+        }
 
         foreach (var instance in instances)
         {
@@ -61,10 +86,12 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults) : ISnapshotCo
         return cluster;
     }
 
-    /// <summary>"reviews" is the service in the proxy's own namespace; "reviews.other" names the namespace, as in Istio.</summary>
-    private static (string Service, string Namespace) ResolveUpstream(string upstream, string proxyNamespace)
+    private static LoadBalancerPolicy LoadBalancer(TrafficPolicySpec? policy) => policy?.LoadBalancer?.Simple switch
     {
-        var dot = upstream.IndexOf('.');
-        return dot < 0 ? (upstream, proxyNamespace) : (upstream[..dot], upstream[(dot + 1)..]);
-    }
+        "LEAST_REQUEST" or "LEAST_CONN" => LoadBalancerPolicy.LeastRequest,
+        "ROUND_ROBIN" => LoadBalancerPolicy.RoundRobin,
+        "RANDOM" => LoadBalancerPolicy.Random,
+        "PASSTHROUGH" => LoadBalancerPolicy.Passthrough,
+        _ => LoadBalancerPolicy.Unspecified,
+    };
 }

@@ -9,7 +9,8 @@ namespace MeshDev.Proxy.Admin;
 /// <summary>
 /// /config_dump: who the proxy is, the snapshot it serves with, its listeners and the last refused push.
 /// Shape: {"proxyId","mode","service","labels","version","appliedAt","snapshot":{"clusters":[{"name","loadBalancer",
-/// "protocol","endpoints":[{"proxyId","address","labels","healthy"}]}]},"listeners":[{"name","address","protocol",
+/// "protocol","endpoints":[{"proxyId","address","labels","healthy"}],"subsets":[{"name","labels","loadBalancer",
+/// "healthyEndpoints"}]}],"routeTables":[see RouteTableJson]},"listeners":[{"name","address","protocol",
 /// "direction","service"}],"lastNack":{"version","reason"}|null}.
 /// </summary>
 public static class ConfigDumpWriter
@@ -47,7 +48,26 @@ public static class ConfigDumpWriter
                 }
 
                 json.WriteEndArray();
+                json.WriteStartArray("subsets");
+                foreach (var subset in cluster.Subsets.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
+                {
+                    json.WriteStartObject();
+                    json.WriteString("name", subset.Name);
+                    WriteLabels(json, "labels", subset.Labels);
+                    json.WriteString("loadBalancer", PolicyName(subset.Policy));
+                    json.WriteNumber("healthyEndpoints", subset.HealthyEndpoints.Length);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
                 json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("routeTables");
+            foreach (var table in snapshot.RouteTables.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
+            {
+                RouteTableJson.Write(json, table);
             }
 
             json.WriteEndArray();

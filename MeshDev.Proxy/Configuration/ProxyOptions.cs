@@ -24,11 +24,12 @@ public sealed record ProxyOptions
 
     public ProxyTuningOptions Tuning { get; init; } = new();
 
-    /// <summary>Mesh services this proxy sends traffic to: the outbound services, or the gateway's route targets.</summary>
+    /// <summary>
+    /// Mesh services this proxy sends traffic to: the outbound services. A gateway declares none; the control plane
+    /// knows from its Gateway and VirtualService resources where its routes lead.
+    /// </summary>
     public IReadOnlyList<string> UpstreamServices =>
-        Mode == ProxyMode.Gateway
-            ? Gateway!.Routes.Select(r => r.Service).Distinct(StringComparer.Ordinal).ToArray()
-            : Outbound.Select(o => o.Service).ToArray();
+        Mode == ProxyMode.Gateway ? [] : Outbound.Select(o => o.Service).ToArray();
 }
 
 public sealed record InboundOptions(
@@ -53,10 +54,11 @@ public sealed record InboundOptions(
 
 public sealed record OutboundServiceOptions(string Service, int Port, ServiceProtocol Protocol);
 
-public sealed record GatewayOptions(string BindAddress, int Port, IReadOnlyList<GatewayRouteOptions> Routes);
-
-/// <summary>One gateway route: exactly one of <see cref="Exact"/> and <see cref="Prefix"/> is set.</summary>
-public sealed record GatewayRouteOptions(int Index, string? Exact, string? Prefix, string Service);
+/// <param name="ServicePort">The gateway's logical port (80 unless set); its route table in a snapshot has this name.</param>
+public sealed record GatewayOptions(string BindAddress, int Port, int ServicePort)
+{
+    public string RouteTableName { get; } = ServicePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
 
 /// <summary>Knobs under Mesh:Proxy:*, with defaults that suit a developer machine.</summary>
 public sealed record ProxyTuningOptions

@@ -97,42 +97,11 @@ public static class ProxyOptionsReader
 
     private static GatewayOptions ReadGateway(IConfiguration configuration)
     {
-        var routes = new List<GatewayRouteOptions>();
-        foreach (var section in configuration.GetSection(Keys.GatewayRoutes).GetChildren())
-        {
-            var prefix = $"{Keys.GatewayRoutes}:{section.Key}";
-            if (!int.TryParse(section.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
-            {
-                throw Error($"{prefix} is not a route index; routes are numbered {Keys.GatewayRoutes}:0, :1, ...", prefix);
-            }
-
-            var exact = section["Exact"];
-            var pathPrefix = section["Prefix"];
-            if ((exact is null) == (pathPrefix is null))
-            {
-                throw Error($"{prefix} needs exactly one of {prefix}:Exact and {prefix}:Prefix", $"{prefix}:Exact");
-            }
-
-            var path = exact ?? pathPrefix!;
-            if (!path.StartsWith('/'))
-            {
-                var key = exact is null ? $"{prefix}:Prefix" : $"{prefix}:Exact";
-                throw Error($"{key} is \"{path}\"; a path match must start with '/'", key);
-            }
-
-            var service = section["Service"];
-            if (string.IsNullOrWhiteSpace(service))
-            {
-                throw Error($"{prefix}:Service is required: the mesh service the route sends to", $"{prefix}:Service");
-            }
-
-            routes.Add(new GatewayRouteOptions(index, exact, pathPrefix, service.Trim()));
-        }
-
+        var servicePort = Optional(configuration, Keys.GatewayServicePort) is null ? 80 : Port(configuration, Keys.GatewayServicePort, "gateway");
         return new GatewayOptions(
             BindAddress(configuration, Keys.GatewayBindAddress, "localhost"),
             Port(configuration, Keys.GatewayPort, "gateway"),
-            routes);
+            servicePort);
     }
 
     private static ProxyTuningOptions ReadTuning(IConfiguration configuration)

@@ -179,14 +179,28 @@ public sealed class ControlPlaneClient(
     {
         var version = message.Snapshot?.Version ?? "";
         var reason = SnapshotValidator.Validate(message.Snapshot);
+        RuntimeSnapshot? applied = null;
         if (reason is null)
         {
-            var applied = RuntimeSnapshot.Build(message.Snapshot!, store.Current, time.GetUtcNow());
+            try
+            {
+                applied = RuntimeSnapshot.Build(message.Snapshot!, store.Current, time.GetUtcNow());
+            }
+            catch (Routing.InvalidSnapshotException e)
+            {
+                reason = e.Message;
+            }
+        }
+
+        if (applied is not null)
+        {
             store.Apply(applied);
             _stats.SnapshotsApplied.Increment();
-            logger.LogInformation("Applied snapshot {Version} ({Clusters} clusters).", version, applied.Clusters.Count);
+            logger.LogInformation("Applied snapshot {Version} ({Clusters} clusters, {Tables} route tables).", version, applied.Clusters.Count, applied.RouteTables.Count);
             return new ProxyMessage { Ack = new SnapshotAck { Version = version, Nonce = message.Nonce } };
         }
+
+        reason ??= "the snapshot could not be built";
 
         store.Reject(new RejectedSnapshot(version, reason, time.GetUtcNow()));
         _stats.SnapshotsRejected.Increment();

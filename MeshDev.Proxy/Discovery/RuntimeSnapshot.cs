@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using MeshDev.Core.Discovery;
+using MeshDev.Proxy.Routing;
 
 namespace MeshDev.Proxy.Discovery;
 
@@ -9,13 +10,21 @@ namespace MeshDev.Proxy.Discovery;
 /// </summary>
 public sealed class RuntimeSnapshot
 {
-    public static readonly RuntimeSnapshot Empty = new(null, null, FrozenDictionary<string, UpstreamCluster>.Empty);
+    public static readonly RuntimeSnapshot Empty = new(
+        null, null, FrozenDictionary<string, UpstreamCluster>.Empty, FrozenDictionary<string, CompiledRouteTable>.Empty, RegexCache.Empty);
 
-    private RuntimeSnapshot(string? version, DateTimeOffset? appliedAt, FrozenDictionary<string, UpstreamCluster> clusters)
+    private RuntimeSnapshot(
+        string? version,
+        DateTimeOffset? appliedAt,
+        FrozenDictionary<string, UpstreamCluster> clusters,
+        FrozenDictionary<string, CompiledRouteTable> routeTables,
+        RegexCache regexes)
     {
         Version = version;
         AppliedAt = appliedAt;
         Clusters = clusters;
+        RouteTables = routeTables;
+        Regexes = regexes;
     }
 
     /// <summary>Version of the applied snapshot; null until the control plane has sent a valid one.</summary>
@@ -25,7 +34,14 @@ public sealed class RuntimeSnapshot
 
     public FrozenDictionary<string, UpstreamCluster> Clusters { get; }
 
+    /// <summary>Compiled route tables by listener name: an outbound service ("reviews") or the gateway's port ("80").</summary>
+    public FrozenDictionary<string, CompiledRouteTable> RouteTables { get; }
+
+    /// <summary>The compiled expressions the route tables use, handed on to the next snapshot.</summary>
+    public RegexCache Regexes { get; }
+
     /// <summary>Builds the runtime form of a snapshot that <see cref="SnapshotValidator"/> accepted.</summary>
+    /// <exception cref="InvalidSnapshotException">A route's regex does not compile.</exception>
     public static RuntimeSnapshot Build(ProxySnapshot snapshot, RuntimeSnapshot previous, DateTimeOffset appliedAt)
     {
         var clusters = new Dictionary<string, UpstreamCluster>(StringComparer.Ordinal);
@@ -40,9 +56,11 @@ public sealed class RuntimeSnapshot
                     e.Healthy,
                     previousCluster?.Endpoints.FirstOrDefault(p => p.Address == e.Address)?.Load ?? new EndpointLoad()))
                 .ToArray();
-            clusters[cluster.Name] = new UpstreamCluster(cluster.Name, cluster.LoadBalancer, cluster.Protocol, endpoints);
+            clusters[cluster.Name] = new UpstreamCluster(cluster.Name, cluster.LoadBalancer, cluster.Protocol, endpoints, cluster.Subsets);
         }
 
-        return new RuntimeSnapshot(snapshot.Version, appliedAt, clusters.ToFrozenDictionary(StringComparer.Ordinal));
+        var regexes = new RegexCache(previous.Regexes);
+        var routeTables = snapshot.RouteTables.ToFrozenDictionary(t => t.Name, t => RouteTableCompiler.Compile(t, regexes), StringComparer.Ordinal);
+        return new RuntimeSnapshot(snapshot.Version, appliedAt, clusters.ToFrozenDictionary(StringComparer.Ordinal), routeTables, regexes);
     }
 }

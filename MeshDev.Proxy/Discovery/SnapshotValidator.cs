@@ -1,12 +1,15 @@
 using System.Globalization;
 using MeshDev.Core.Discovery;
+using MeshDev.Proxy.Routing;
 
 namespace MeshDev.Proxy.Discovery;
 
 /// <summary>
 /// Checks a pushed snapshot as a whole before any of it is used. The reason names the cluster, the endpoint and the
 /// field, because it travels back to the control plane in the NACK and ends up in front of a person.
-/// A declared upstream without a cluster is not an error: its requests get 503 "no healthy upstream".
+/// A declared upstream without a cluster is not an error: its requests get 503 "no healthy upstream". A route that
+/// sends to a cluster the snapshot lacks is, and so are weights that do not add to 100; a regex that does not compile
+/// is found when the tables are compiled (<see cref="RuntimeSnapshot.Build"/>).
 /// </summary>
 public static class SnapshotValidator
 {
@@ -55,6 +58,148 @@ public static class SnapshotValidator
                     var who = string.IsNullOrEmpty(endpoint.ProxyId) ? "" : $" (proxy '{endpoint.ProxyId}')";
                     return $"cluster '{cluster.Name}' endpoint {e}{who}: address '{endpoint.Address}' is not host:port with a port from 1 to 65535";
                 }
+            }
+        }
+
+        var reason = ValidateSubsets(snapshot);
+        if (reason is not null)
+        {
+            return reason;
+        }
+
+        var tables = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var table in snapshot.RouteTables)
+        {
+            if (string.IsNullOrWhiteSpace(table.Name))
+            {
+                return "a route table has an empty name";
+            }
+
+            if (!tables.Add(table.Name))
+            {
+                return $"route table '{table.Name}' appears more than once";
+            }
+
+            for (var r = 0; r < table.Routes.Count; r++)
+            {
+                reason = ValidateRoute(table.Routes[r], $"route table '{table.Name}' route '{RouteTableCompiler.RouteLabel(table.Routes[r], r)}'", names);
+                if (reason is not null)
+                {
+                    return reason;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string? ValidateSubsets(ProxySnapshot snapshot)
+    {
+        foreach (var cluster in snapshot.Clusters)
+        {
+            var subsets = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var subset in cluster.Subsets)
+            {
+                if (string.IsNullOrWhiteSpace(subset.Name))
+                {
+                    return $"cluster '{cluster.Name}': a subset has an empty name";
+                }
+
+                if (!subsets.Add(subset.Name))
+                {
+                    return $"cluster '{cluster.Name}': subset '{subset.Name}' appears more than once";
+                }
+
+                if (!Enum.IsDefined(subset.LoadBalancer))
+                {
+                    return $"cluster '{cluster.Name}' subset '{subset.Name}': load_balancer {(int)subset.LoadBalancer} is not a known policy";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string? ValidateRoute(HttpRoute route, string where, HashSet<string> clusters)
+    {
+        if (route.Destinations.Count == 0)
+        {
+            return $"{where}: destinations is empty";
+        }
+
+        long weights = 0;
+        for (var d = 0; d < route.Destinations.Count; d++)
+        {
+            var destination = route.Destinations[d];
+            if (!clusters.Contains(destination.Service))
+            {
+                return $"{where} destinations[{d}]: service '{destination.Service}' has no cluster in the snapshot";
+            }
+
+            weights += destination.Weight;
+        }
+
+        if (weights != 100)
+        {
+            return $"{where}: destination weights add up to {weights}, not 100";
+        }
+
+        if (route.TimeoutMs < 0)
+        {
+            return $"{where}: timeout_ms {route.TimeoutMs} is negative";
+        }
+
+        if (route.Retries is { } retries)
+        {
+            if (retries.PerTryTimeoutMs < 0)
+            {
+                return $"{where}: retries.per_try_timeout_ms {retries.PerTryTimeoutMs} is negative";
+            }
+
+            Routing.RetryPolicy.Parse(retries, out var unknown);
+            if (unknown is not null)
+            {
+                return $"{where}: retries.retry_on '{unknown}' is not a retry condition (5xx, gateway-error, connect-failure, refused-stream, reset, retriable-4xx, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable or a status code)";
+            }
+        }
+
+        if (route.Fault is { } fault)
+        {
+            if (fault.Delay is { } delay && (delay.FixedDelayMs < 0 || delay.Percentage is < 0 or > 100 || double.IsNaN(delay.Percentage)))
+            {
+                return $"{where}: fault.delay needs fixed_delay_ms >= 0 and percentage from 0 to 100";
+            }
+
+            if (fault.Abort is { } abort)
+            {
+                if (abort.Percentage is < 0 or > 100 || double.IsNaN(abort.Percentage))
+                {
+                    return $"{where}: fault.abort.percentage {abort.Percentage} is not from 0 to 100";
+                }
+
+                if ((abort.HttpStatus != 0) == (abort.GrpcStatus.Length != 0))
+                {
+                    return $"{where}: fault.abort needs exactly one of http_status and grpc_status";
+                }
+
+                if (abort.HttpStatus != 0 && abort.HttpStatus is < 200 or > 599)
+                {
+                    return $"{where}: fault.abort.http_status {abort.HttpStatus} is not from 200 to 599";
+                }
+
+                if (abort.GrpcStatus.Length != 0 && !GrpcStatusCodes.TryParse(abort.GrpcStatus, out _))
+                {
+                    return $"{where}: fault.abort.grpc_status '{abort.GrpcStatus}' is not a gRPC status name";
+                }
+            }
+        }
+
+        for (var m = 0; m < route.Matches.Count; m++)
+        {
+            var match = route.Matches[m];
+            if (match.Headers.Keys.Concat(match.WithoutHeaders.Keys).FirstOrDefault(string.IsNullOrWhiteSpace) is not null)
+            {
+                return $"{where} matches[{m}]: a header name is empty";
             }
         }
 

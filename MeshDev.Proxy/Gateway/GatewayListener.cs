@@ -7,21 +7,21 @@ using MeshDev.Proxy.Telemetry;
 namespace MeshDev.Proxy.Gateway;
 
 /// <summary>
-/// The gateway's HTTP/1.1 listener: picks a route by path and sends the request to the route's service through the
-/// same outbound path a sidecar uses. No route: 404.
+/// The gateway's HTTP/1.1 listener. Its routes are the snapshot's route table named by the gateway's logical port
+/// ("80" unless configured), evaluated by the same forwarder as a sidecar's outbound routes. No table or no match: 404.
 /// </summary>
 public sealed class GatewayListener : IListenerHandler
 {
-    private readonly GatewayRouteTable _routes;
-    private readonly ClusterForwarder _forwarder;
+    private readonly RouteForwarder _forwarder;
     private readonly GatewayStats _stats;
+    private readonly RouteScope _scope;
 
-    public GatewayListener(ProxyOptions options, GatewayRouteTable routes, ClusterForwarder forwarder, StatsRegistry stats)
+    public GatewayListener(ProxyOptions options, RouteForwarder forwarder, StatsRegistry stats)
     {
         var gateway = options.Gateway ?? throw new InvalidOperationException("The gateway listener exists in gateway mode only.");
-        _routes = routes;
         _forwarder = forwarder;
         _stats = stats.Gateway;
+        _scope = new RouteScope(gateway.RouteTableName, DefaultRoute: null, ServiceProtocol.Http, stats.Route(gateway.RouteTableName));
         // Listed from the start, so a quiet gateway shows zeros rather than nothing.
         _ = _stats.RequestsTotal;
         _ = _stats.NoRoute;
@@ -30,17 +30,12 @@ public sealed class GatewayListener : IListenerHandler
 
     public ListenerDescription Description { get; }
 
-    public Task HandleAsync(HttpContext context)
+    public async Task HandleAsync(HttpContext context)
     {
         _stats.RequestsTotal.Increment();
-        var route = _routes.Match(context.Request.Path.Value ?? "/");
-        if (route is null)
+        if (!await _forwarder.ForwardAsync(context, _scope))
         {
             _stats.NoRoute.Increment();
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return Task.CompletedTask;
         }
-
-        return _forwarder.ForwardAsync(context, route.Service, route.Stats, ServiceProtocol.Http);
     }
 }

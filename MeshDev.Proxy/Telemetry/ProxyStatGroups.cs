@@ -11,6 +11,10 @@ public sealed class ClusterStats
         ConnectFailures = registry.Counter(StatName.Of(prefix + "upstream_cx_connect_fail", "meshdev_cluster_upstream_cx_connect_fail", scope));
         Retries = registry.Counter(StatName.Of(prefix + "upstream_rq_retry", "meshdev_cluster_upstream_rq_retry", scope));
         NoHealthyUpstream = registry.Counter(StatName.Of(prefix + "upstream_rq_no_healthy_upstream", "meshdev_cluster_upstream_rq_no_healthy_upstream", scope));
+        Timeouts = registry.Counter(StatName.Of(prefix + "upstream_rq_timeout", "meshdev_cluster_upstream_rq_timeout", scope));
+        PerTryTimeouts = registry.Counter(StatName.Of(prefix + "upstream_rq_per_try_timeout", "meshdev_cluster_upstream_rq_per_try_timeout", scope));
+        RetrySuccesses = registry.Counter(StatName.Of(prefix + "upstream_rq_retry_success", "meshdev_cluster_upstream_rq_retry_success", scope));
+        RetryLimitExceeded = registry.Counter(StatName.Of(prefix + "upstream_rq_retry_limit_exceeded", "meshdev_cluster_upstream_rq_retry_limit_exceeded", scope));
         RequestTime = registry.Histogram(StatName.Of(prefix + "upstream_rq_time", "meshdev_cluster_upstream_rq_time", scope));
         ResponseCodes = new ResponseCodeStats(registry, prefix + "upstream_rq_", "meshdev_cluster_upstream_rq", scope);
     }
@@ -22,6 +26,17 @@ public sealed class ClusterStats
 
     /// <summary>Envoy's response flag UH: no healthy endpoint to send to.</summary>
     public Counter NoHealthyUpstream { get; }
+    /// <summary>Envoy's response flag UT: the route's timeout expired (504 "upstream request timeout").</summary>
+    public Counter Timeouts { get; }
+
+    public Counter PerTryTimeouts { get; }
+
+    /// <summary>Requests that were retried and then got a response the policy did not retry.</summary>
+    public Counter RetrySuccesses { get; }
+
+    /// <summary>Requests whose last allowed try still failed in a way the policy would retry.</summary>
+    public Counter RetryLimitExceeded { get; }
+
     public Histogram RequestTime { get; }
 
     /// <summary>The code the caller received, local replies (503 UH) included.</summary>
@@ -63,4 +78,27 @@ public sealed class GatewayStats(StatsRegistry registry)
     // Created on first use so that a sidecar's /stats does not list gateway counters.
     public Counter RequestsTotal => _requestsTotal ??= registry.Counter(StatName.Of("gateway.rq_total", "meshdev_gateway_rq_total"));
     public Counter NoRoute => _noRoute ??= registry.Counter(StatName.Of("gateway.no_route", "meshdev_gateway_no_route"));
+}
+
+/// <summary>
+/// Route decisions of one listener, named by its route table (an outbound service or the gateway's port):
+/// route.&lt;name&gt;.no_route (Envoy's NR) and the faults its routes injected (fault.&lt;name&gt;.*).
+/// </summary>
+public sealed class RouteStats
+{
+    public RouteStats(StatsRegistry registry, string table)
+    {
+        var scope = ("route_table", table);
+        NoRoute = registry.Counter(StatName.Of($"route.{table}.no_route", "meshdev_route_no_route", scope));
+        DelaysInjected = registry.Counter(StatName.Of($"fault.{table}.delays_injected", "meshdev_fault_delays_injected", scope));
+        AbortsInjected = registry.Counter(StatName.Of($"fault.{table}.aborts_injected", "meshdev_fault_aborts_injected", scope));
+    }
+
+    public Counter NoRoute { get; }
+
+    /// <summary>Envoy's response flag DI.</summary>
+    public Counter DelaysInjected { get; }
+
+    /// <summary>Envoy's response flag FI.</summary>
+    public Counter AbortsInjected { get; }
 }

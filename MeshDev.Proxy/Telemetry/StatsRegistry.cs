@@ -11,6 +11,7 @@ public sealed class StatsRegistry
     private readonly ConcurrentDictionary<string, Stat> _stats = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ClusterStats> _clusters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InboundStats> _inbound = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RouteStats> _routes = new(StringComparer.Ordinal);
 
     public StatsRegistry()
     {
@@ -23,6 +24,8 @@ public sealed class StatsRegistry
     public GatewayStats Gateway { get; }
 
     public ClusterStats Cluster(string name) => _clusters.GetOrAdd(name, static (n, registry) => new ClusterStats(registry, n), this);
+
+    public RouteStats Route(string table) => _routes.GetOrAdd(table, static (t, registry) => new RouteStats(registry, t), this);
 
     public InboundStats Inbound(string service) => _inbound.GetOrAdd(service, static (s, registry) => new InboundStats(registry, s), this);
 

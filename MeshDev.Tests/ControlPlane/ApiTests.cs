@@ -48,7 +48,7 @@ public sealed class ApiTests
         string[] fields =
         [
             "id", "service", "namespace", "labels", "mode", "connected", "connectedAt", "disconnectedAt", "healthy",
-            "sentVersion", "sentAt", "ackedVersion", "ackedAt", "inSync", "lastNack", "adminUrl", "upstreams",
+            "sentVersion", "sentAt", "ackedVersion", "ackedAt", "inSync", "configVersion", "lastNack", "adminUrl", "upstreams",
         ];
         Assert.Equal(fields.Order(), listed.Select(p => p.Key).Order());
         Assert.True(JsonNode.DeepEquals(listed, single));
@@ -57,6 +57,8 @@ public sealed class ApiTests
         Assert.Equal("http://127.0.0.1:19000", (string?)listed["adminUrl"]);
         Assert.Equal(["reviews", "details"], listed["upstreams"]!.AsArray().Select(u => (string?)u));
         Assert.True((bool)listed["connected"]!);
+        // No config applied yet: the snapshot reflects config version 0.
+        Assert.Equal(0, (long?)listed["configVersion"]);
     }
 
     [Fact]

@@ -101,8 +101,11 @@ public sealed class BookinfoAppFixture : IAsyncLifetime
         return await Http.GetFromJsonAsync<JsonElement>(new Uri(new Uri(adminUrl), "/config_dump"));
     }
 
-    /// <summary>Waits until every proxy is connected and has ACKed the version it was last sent.</summary>
-    public async Task<TimeSpan> WaitForMeshInSyncAsync(TimeSpan timeout)
+    /// <summary>
+    /// Waits until every proxy is connected and has ACKed the version it was last sent, compiled from mesh config
+    /// version <paramref name="configVersion"/> or later.
+    /// </summary>
+    public async Task<TimeSpan> WaitForMeshInSyncAsync(TimeSpan timeout, long configVersion = 0)
     {
         var started = TimeProvider.System.GetTimestamp();
         string last = "no answer yet";
@@ -114,11 +117,13 @@ public sealed class BookinfoAppFixture : IAsyncLifetime
                 var states = ProxyNames.Select(name => proxies.FirstOrDefault(p => p.GetProperty("id").GetString() == name)).ToArray();
                 last = string.Join("; ", ProxyNames.Zip(states, (name, p) => p.ValueKind == JsonValueKind.Undefined
                     ? $"{name}: not registered"
-                    : $"{name}: connected={p.GetProperty("connected")} sent={p.GetProperty("sentVersion")} acked={p.GetProperty("ackedVersion")}"));
+                    : $"{name}: connected={p.GetProperty("connected")} sent={p.GetProperty("sentVersion")} acked={p.GetProperty("ackedVersion")} config={p.GetProperty("configVersion")}"));
                 if (states.All(p => p.ValueKind != JsonValueKind.Undefined
                     && p.GetProperty("connected").GetBoolean()
                     && p.GetProperty("inSync").GetBoolean()
-                    && p.GetProperty("ackedVersion").GetString() is { Length: > 0 }))
+                    && p.GetProperty("ackedVersion").GetString() is { Length: > 0 }
+                    && p.GetProperty("configVersion") is { ValueKind: JsonValueKind.Number } compiledFrom
+                    && compiledFrom.GetInt64() >= configVersion))
                 {
                     return TimeProvider.System.GetElapsedTime(started);
                 }

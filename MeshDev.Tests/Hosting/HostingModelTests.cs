@@ -83,18 +83,33 @@ public sealed class HostingModelTests
     }
 
     [Fact]
-    public void A_gateway_needs_a_control_plane_and_routes_only_to_mesh_services()
+    public void A_gateway_needs_a_control_plane()
     {
         var builder = DistributedApplication.CreateBuilder();
-        Assert.Throws<DistributedApplicationException>(() => builder.AddMeshGateway("gateway"));
-
-        var mesh = builder.AddMeshControlPlane("mesh");
-        var outside = AddApp(builder, "legacy");
-        var gateway = builder.AddMeshGateway("gateway", port: 19080);
-        var error = Assert.Throws<DistributedApplicationException>(() => gateway.WithMeshRoute("/", outside, prefix: true));
+        var error = Assert.Throws<DistributedApplicationException>(() => builder.AddMeshGateway("gateway"));
         Assert.Contains("'gateway'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("'legacy'", error.Message, StringComparison.Ordinal);
-        Assert.Throws<DistributedApplicationException>(() => gateway.WithMeshRoute("no-slash", AddApp(builder, "web").WithMeshSidecar(mesh)));
+        Assert.Contains("AddMeshControlPlane", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_config_directory_must_exist_and_is_kept_relative_to_the_AppHost()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var mesh = builder.AddMeshControlPlane("mesh");
+        var error = Assert.Throws<DistributedApplicationException>(() => mesh.WithMeshConfigDirectory("no/such/folder"));
+        Assert.Contains("no/such/folder", error.Message, StringComparison.Ordinal);
+
+        var folder = Directory.CreateTempSubdirectory("meshdev-config-");
+        try
+        {
+            mesh.WithMeshConfigDirectory(folder.FullName);
+            Assert.False(Path.IsPathRooted(mesh.Resource.ConfigDirectory));
+            Assert.Equal(folder.FullName, Path.GetFullPath(mesh.Resource.ConfigDirectory!, builder.AppHostDirectory));
+        }
+        finally
+        {
+            folder.Delete();
+        }
     }
 
     [Fact]

@@ -74,7 +74,7 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
-    public void Gateway_routes_are_read_in_index_order_and_need_one_match_and_a_service()
+    public void Gateway_route_table_is_named_by_its_logical_port_80_unless_set()
     {
         var values = new Dictionary<string, string?>
         {
@@ -84,25 +84,18 @@ public sealed class ConfigurationTests
             ["Mesh:ControlPlane:Address"] = "http://127.0.0.1:15010",
             ["Mesh:Admin:Port"] = "15000",
             ["Mesh:Gateway:Port"] = "9080",
-            ["Mesh:Gateway:Routes:10:Prefix"] = "/",
-            ["Mesh:Gateway:Routes:10:Service"] = "productpage",
-            ["Mesh:Gateway:Routes:2:Exact"] = "/login",
-            ["Mesh:Gateway:Routes:2:Service"] = "productpage",
         };
 
         var options = Read(values);
         Assert.Equal("localhost", options.Gateway!.BindAddress);
-        Assert.Equal(new[] { 2, 10 }, options.Gateway.Routes.Select(r => r.Index).ToArray());
-        Assert.Equal(new[] { "productpage" }, options.UpstreamServices);
+        Assert.Equal("80", options.Gateway.RouteTableName);
+        Assert.Empty(options.UpstreamServices);
 
-        values["Mesh:Gateway:Routes:2:Prefix"] = "/log";
-        Assert.Contains("Mesh:Gateway:Routes:2 needs exactly one of Mesh:Gateway:Routes:2:Exact and Mesh:Gateway:Routes:2:Prefix",
-            Assert.Throws<ProxyConfigurationException>(() => Read(values)).Message);
+        values["Mesh:Gateway:ServicePort"] = "8080";
+        Assert.Equal("8080", Read(values).Gateway!.RouteTableName);
 
-        values.Remove("Mesh:Gateway:Routes:2:Prefix");
-        values.Remove("Mesh:Gateway:Routes:10:Service");
-        Assert.Contains("Mesh:Gateway:Routes:10:Service is required",
-            Assert.Throws<ProxyConfigurationException>(() => Read(values)).Message);
+        values["Mesh:Gateway:ServicePort"] = "http";
+        Assert.Contains("Mesh:Gateway:ServicePort", Assert.Throws<ProxyConfigurationException>(() => Read(values)).Message);
     }
 
     private static Dictionary<string, string?> SidecarValues() => new()

@@ -2,7 +2,8 @@ using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Admin;
 using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Discovery;
-using MeshDev.Proxy.Gateway;
+using MeshDev.Proxy.Routing;
+using Microsoft.AspNetCore.Http;
 using MeshDev.Proxy.Outbound.LoadBalancing;
 using MeshDev.Proxy.Telemetry;
 using MeshDev.Tests.Proxy.Infrastructure;
@@ -132,21 +133,50 @@ public sealed class ProxyUnitTests
     }
 
     [Fact]
-    public void Gateway_routes_match_first_exact_or_prefix()
+    public void Route_table_takes_the_first_route_whose_match_block_holds()
     {
-        var table = new GatewayRouteTable(
-        [
-            new GatewayRouteOptions(0, "/productpage", null, "productpage"),
-            new GatewayRouteOptions(1, null, "/api/v1/products", "details"),
-            new GatewayRouteOptions(2, null, "/api", "productpage"),
-        ], new StatsRegistry());
+        var table = new RouteTable { Name = "80" };
+        table.Routes.Add(Routes.Route("exact", "productpage", match: Routes.Match(uri: new StringMatch { Exact = "/productpage" })));
+        table.Routes.Add(Routes.Route("jason", "reviews", match: Routes.Match(headers: [("end-user", new StringMatch { Regex = "jas.n" })])));
+        table.Routes.Add(Routes.Route("api-no-debug", "details", match: Routes.Match(
+            uri: new StringMatch { Prefix = "/API" }, ignoreUriCase: true, method: new StringMatch { Exact = "GET" },
+            withoutHeaders: [("x-debug", new StringMatch())])));
+        table.Routes.Add(Routes.Route("query", "ratings", match: Routes.Match(query: [("v", new StringMatch { Exact = "2" })])));
+        var compiled = RouteTableCompiler.Compile(table, new RegexCache(null));
 
-        Assert.Equal("productpage", table.Match("/productpage")?.Service);
-        Assert.Null(table.Match("/productpage/"));
-        Assert.Null(table.Match("/ProductPage"));
-        Assert.Equal("details", table.Match("/api/v1/products/1")?.Service);
-        Assert.Equal("productpage", table.Match("/api/v2")?.Service);
-        Assert.Null(table.Match("/"));
+        Assert.Equal("exact", compiled.Match(Request("GET", "/productpage"))?.Name);
+        Assert.Null(compiled.Match(Request("GET", "/productpage/")));
+        Assert.Equal("jason", compiled.Match(Request("GET", "/x", ("End-User", "jason")))?.Name);
+        // Regex is a full match: "jasonx" is not "jas.n".
+        Assert.Null(compiled.Match(Request("GET", "/x", ("end-user", "jasonx"))));
+        Assert.Equal("api-no-debug", compiled.Match(Request("GET", "/api/v1"))?.Name);
+        Assert.Null(compiled.Match(Request("POST", "/api/v1")));
+        Assert.Null(compiled.Match(Request("GET", "/api/v1", ("x-debug", "1"))));
+        Assert.Equal("query", compiled.Match(Request("GET", "/other", query: "?v=2"))?.Name);
+        Assert.Null(compiled.Match(Request("GET", "/other", query: "?v=3")));
+    }
+
+    [Fact]
+    public void Regex_that_does_not_compile_names_table_route_and_field()
+    {
+        var table = new RouteTable { Name = "reviews" };
+        table.Routes.Add(Routes.Route("broken", "reviews", match: Routes.Match(uri: new StringMatch { Regex = "/(unclosed" })));
+        var error = Assert.Throws<InvalidSnapshotException>(() => RouteTableCompiler.Compile(table, new RegexCache(null)));
+        Assert.StartsWith("route table 'reviews' route 'broken' matches[0].uri: regex '/(unclosed' does not compile", error.Message);
+    }
+
+    private static HttpRequest Request(string method, string path, (string Name, string Value)? header = null, string query = "")
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = method;
+        context.Request.Path = path;
+        context.Request.QueryString = new QueryString(query);
+        if (header is { } h)
+        {
+            context.Request.Headers[h.Name] = h.Value;
+        }
+
+        return context.Request;
     }
 
     [Fact]

@@ -47,9 +47,6 @@ public sealed class ProxySettings
     public ProxySettings WithOutbound(string service, int port, string protocol = "http") =>
         Set($"{Keys.Outbound}:{service}:Port", port.ToString()).Set($"{Keys.Outbound}:{service}:Protocol", protocol);
 
-    public ProxySettings WithRoute(int index, string match, string path, string service) =>
-        Set($"{Keys.GatewayRoutes}:{index}:{match}", path).Set($"{Keys.GatewayRoutes}:{index}:Service", service);
-
     public ProxySettings Set(string key, string value)
     {
         _values[key] = value;

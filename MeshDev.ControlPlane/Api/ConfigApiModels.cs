@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+using MeshDev.Core.Config;
+
+namespace MeshDev.ControlPlane.Api;
+
+// The JSON shapes of /api/v1/config and /api/v1/analyze (camelCase on the wire); meshctl depends on them.
+
+public sealed record ConfigMessageResponse(
+    string Source, int? Line, int? Column, string? Kind, string? Namespace, string? Name, string? Field, string Message, string Severity)
+{
+    public static ConfigMessageResponse From(ConfigMessage m) =>
+        new(m.Source, m.Line, m.Column, m.Kind, m.Namespace, m.Name, m.Field, m.Message, m.IsError ? "error" : "warning");
+}
+
+public sealed record ConfigErrorResponse(string Error, IReadOnlyList<ConfigMessageResponse> Messages);
+
+public sealed record AppliedResourceResponse(string Kind, string Namespace, string Name, string Action);
+
+public sealed record ApplyResponse(IReadOnlyList<AppliedResourceResponse> Applied, long ConfigVersion);
+
+public sealed record ResourceKeyResponse(string Kind, string Namespace, string Name);
+
+public sealed record DeleteResponse(ResourceKeyResponse Deleted, long ConfigVersion);
+
+public sealed record ResourceMetadataResponse(string Name, string Namespace, IReadOnlyDictionary<string, string> Labels);
+
+public sealed record ResourceResponse(string ApiVersion, string Kind, ResourceMetadataResponse Metadata, JsonObject Spec, string Source)
+{
+    public static ResourceResponse From(ConfigResource r) => new(r.ApiVersion, r.Kind,
+        new ResourceMetadataResponse(r.Metadata.Name, r.Metadata.Namespace, r.Metadata.Labels), (JsonObject)r.RawSpec.DeepClone(), r.Source);
+}
+
+public sealed record ConfigListResponse(long ConfigVersion, IReadOnlyList<ResourceResponse> Resources);
+
+public sealed record RejectedSourceResponse(string Source, IReadOnlyList<ConfigMessageResponse> Messages);
+
+public sealed record ConfigMessagesResponse(IReadOnlyList<RejectedSourceResponse> Rejected);
+
+public sealed record AnalyzeResponse(bool Valid, IReadOnlyList<ConfigMessageResponse> Messages);

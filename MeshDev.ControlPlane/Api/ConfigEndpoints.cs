@@ -1,0 +1,94 @@
+using MeshDev.ControlPlane.Config;
+using MeshDev.Core.Config;
+
+namespace MeshDev.ControlPlane.Api;
+
+/// <summary>Istio config over HTTP: apply, list, get, delete, analyze (the contract meshctl speaks).</summary>
+public static class ConfigEndpoints
+{
+    public const string DefaultSource = "api";
+
+    public static RouteGroupBuilder MapConfigApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/config", async (HttpRequest request, IConfigStore store) =>
+        {
+            var source = SourceOf(request);
+            var result = store.Apply(await ReadBodyAsync(request), source);
+            return result.Accepted
+                ? Results.Ok(new ApplyResponse(
+                    result.Applied.Select(a => new AppliedResourceResponse(a.Key.Kind, a.Key.Namespace, a.Key.Name, a.Action.ToString().ToLowerInvariant())).ToList(),
+                    result.ConfigVersion))
+                : Refused(result, source);
+        });
+
+        api.MapPost("/analyze", async (HttpRequest request, IConfigStore store) =>
+        {
+            var result = store.Analyze(await ReadBodyAsync(request), SourceOf(request));
+            return Results.Ok(new AnalyzeResponse(result.Accepted, Messages(result.Messages)));
+        });
+
+        api.MapGet("/config", (string? kind, IConfigStore store) =>
+        {
+            var config = store.Current;
+            string? canonical = null;
+            if (kind is not null && (canonical = ConfigKinds.Canonical(kind)) is null)
+            {
+                return UnknownKind(kind);
+            }
+
+            return Results.Ok(new ConfigListResponse(config.Version,
+                config.Resources.Where(r => canonical is null || r.Kind == canonical).Select(ResourceResponse.From).ToList()));
+        });
+
+        api.MapGet("/config/messages", (IConfigStore store) => Results.Ok(new ConfigMessagesResponse(
+            store.Rejected.Select(r => new RejectedSourceResponse(r.Source, Messages(r.Messages))).ToList())));
+
+        api.MapGet("/config/{kind}/{namespace}/{name}", (string kind, string @namespace, string name, IConfigStore store) =>
+        {
+            if (ConfigKinds.Canonical(kind) is not { } canonical)
+            {
+                return UnknownKind(kind);
+            }
+
+            return store.Current.Find(new ResourceKey(canonical, @namespace, name)) is { } resource
+                ? Results.Ok(ResourceResponse.From(resource))
+                : Results.NotFound(new ErrorResponse($"No {canonical} {@namespace}/{name} in the config."));
+        });
+
+        api.MapDelete("/config/{kind}/{namespace}/{name}", (string kind, string @namespace, string name, IConfigStore store) =>
+        {
+            if (ConfigKinds.Canonical(kind) is not { } canonical)
+            {
+                return UnknownKind(kind);
+            }
+
+            var key = new ResourceKey(canonical, @namespace, name);
+            return store.Delete(key) switch
+            {
+                null => Results.NotFound(new ErrorResponse($"No {canonical} {@namespace}/{name} in the config.")),
+                { Accepted: true } deleted => Results.Ok(new DeleteResponse(new ResourceKeyResponse(canonical, @namespace, name), deleted.ConfigVersion)),
+                var refused => Refused(refused, $"the config without {key}"),
+            };
+        });
+
+        return api;
+    }
+
+    private static string SourceOf(HttpRequest request) =>
+        request.Query["source"].ToString() is { Length: > 0 } source ? source : DefaultSource;
+
+    private static async Task<string> ReadBodyAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body);
+        return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+    }
+
+    private static IResult Refused(ConfigChangeResult result, string source) =>
+        Results.BadRequest(new ConfigErrorResponse($"{result.Errors.Count()} problem(s) in {source}", Messages(result.Messages)));
+
+    private static IResult UnknownKind(string kind) =>
+        Results.NotFound(new ErrorResponse($"Unknown kind '{kind}'; MeshDev keeps {string.Join(", ", ConfigKinds.Kinds)}."));
+
+    private static List<ConfigMessageResponse> Messages(IEnumerable<ConfigMessage> messages) =>
+        messages.Select(ConfigMessageResponse.From).ToList();
+}

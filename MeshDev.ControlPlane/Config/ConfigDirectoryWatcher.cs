@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+
+namespace MeshDev.ControlPlane.Config;
+
+/// <summary>
+/// Loads every *.yaml / *.yml file of the config folder at start and follows its changes. Each file is one unit:
+/// a changed file replaces that file's resources, a deleted file removes them, and a file whose new content is
+/// refused keeps its old content in force. Editors save in bursts (truncate, write, rename), so a file is read
+/// once it has been quiet for <see cref="Debounce"/>.
+/// </summary>
+public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, IConfigStore store, ILogger<ConfigDirectoryWatcher> logger) : BackgroundService
+{
+    public static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(200);
+
+    private readonly ConcurrentDictionary<string, long> _pending = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _signal = new(0);
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Loaded before the host starts serving, so the first snapshot of every proxy already carries the folder's config.
+        if (options.ConfigDirectory is { } folder)
+        {
+            if (!Directory.Exists(folder))
+            {
+                throw new InvalidOperationException(
+                    $"Configuration '{Core.MeshEnvironment.ControlPlane.ConfigDirectory}' is '{folder}', which is not a folder; create it or unset the key.");
+            }
+
+            store.LoadSources(ConfigFiles(folder).ToDictionary(f => f, File.ReadAllText, StringComparer.Ordinal));
+            LogLoaded(folder, store.Current.Resources.Count, store.Rejected.Count);
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.ConfigDirectory is not { } folder)
+        {
+            return;
+        }
+
+        using var watcher = new FileSystemWatcher(folder)
+        {
+            IncludeSubdirectories = false,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+        };
+        watcher.Changed += (_, e) => Touch(e.FullPath);
+        watcher.Created += (_, e) => Touch(e.FullPath);
+        watcher.Deleted += (_, e) => Touch(e.FullPath);
+        watcher.Renamed += (_, e) =>
+        {
+            Touch(e.OldFullPath);
+            Touch(e.FullPath);
+        };
+        watcher.Error += (_, e) => LogWatcherError(e.GetException().Message);
+        watcher.EnableRaisingEvents = true;
+
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await _signal.WaitAsync(stoppingToken);
+                await Task.Delay(Debounce, stoppingToken);
+                // Files touched again during the wait are left for the next round, so a burst is read once it is over.
+                var now = Environment.TickCount64;
+                foreach (var (path, touchedAt) in _pending)
+                {
+                    if (now - touchedAt >= Debounce.TotalMilliseconds && _pending.TryRemove(KeyValuePair.Create(path, touchedAt)))
+                    {
+                        Reload(path);
+                    }
+                }
+
+                if (!_pending.IsEmpty)
+                {
+                    _signal.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Touch(string path)
+    {
+        if (IsConfigFile(path))
+        {
+            _pending[path] = Environment.TickCount64;
+            _signal.Release();
+        }
+    }
+
+    private void Reload(string path)
+    {
+        string? text;
+        try
+        {
+            text = File.Exists(path) ? File.ReadAllText(path) : null;
+        }
+        catch (IOException ex)
+        {
+            // Still being written; the writer's next event brings it back.
+            LogUnreadable(path, ex.Message);
+            return;
+        }
+
+        var result = store.ReplaceSource(path, text);
+        if (result.Accepted)
+        {
+            LogReloaded(path, text is null ? "removed" : "applied", result.ConfigVersion);
+        }
+    }
+
+    private static IEnumerable<string> ConfigFiles(string folder) =>
+        Directory.EnumerateFiles(folder).Where(IsConfigFile).Order(StringComparer.Ordinal);
+
+    private static bool IsConfigFile(string path) =>
+        Path.GetExtension(path) is ".yaml" or ".yml" && !Path.GetFileName(path).StartsWith('.');
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded config folder {Folder}: {Count} resources in force, {Rejected} files refused")]
+    private partial void LogLoaded(string folder, int count, int rejected);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Config file {Path} {What}; config version {Version}")]
+    private partial void LogReloaded(string path, string what, long version);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Config file {Path} could not be read yet: {Reason}")]
+    private partial void LogUnreadable(string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Watching the config folder failed: {Reason}")]
+    private partial void LogWatcherError(string reason);
+}

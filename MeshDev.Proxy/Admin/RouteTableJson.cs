@@ -1,0 +1,154 @@
+using System.Text.Json;
+using MeshDev.Proxy.Routing;
+
+namespace MeshDev.Proxy.Admin;
+
+/// <summary>
+/// A compiled route table in /config_dump: {"name","routes":[{"name","matches":[{"uri":{"exact"|"prefix"|"regex"},
+/// "method","headers":{name:{...}},"queryParams","withoutHeaders","ignoreUriCase"}],"destinations":[{"service","subset",
+/// "weight"}],"timeoutMs","retries":{"attempts","perTryTimeoutMs","retryOn":[...],"statusCodes":[...]},
+/// "fault":{"delayMs","delayPercentage","abortHttpStatus","abortGrpcStatus","abortPercentage"}|null,
+/// "requestHeaders","responseHeaders":{"set","add","remove"}}]}.
+/// </summary>
+public static class RouteTableJson
+{
+    public static void Write(Utf8JsonWriter json, CompiledRouteTable table)
+    {
+        json.WriteStartObject();
+        json.WriteString("name", table.Name);
+        json.WriteStartArray("routes");
+        foreach (var route in table.Routes)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", route.Name);
+            json.WriteStartArray("matches");
+            foreach (var match in route.Matches)
+            {
+                json.WriteStartObject();
+                WriteMatcher(json, "uri", match.Uri);
+                WriteMatcher(json, "method", match.Method);
+                WriteMatchers(json, "headers", match.Headers);
+                WriteMatchers(json, "queryParams", match.QueryParameters);
+                WriteMatchers(json, "withoutHeaders", match.WithoutHeaders);
+                json.WriteBoolean("ignoreUriCase", match.IgnoreUriCase);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("destinations");
+            foreach (var destination in route.Destinations)
+            {
+                json.WriteStartObject();
+                json.WriteString("service", destination.Service);
+                json.WriteString("subset", destination.Subset);
+                json.WriteNumber("weight", destination.Weight);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteNumber("timeoutMs", (long)route.Timeout.TotalMilliseconds);
+            json.WriteStartObject("retries");
+            json.WriteNumber("attempts", route.Retries.Retries);
+            json.WriteNumber("perTryTimeoutMs", (long)route.Retries.PerTryTimeout.TotalMilliseconds);
+            json.WriteStartArray("retryOn");
+            foreach (var condition in Enum.GetValues<RetryOn>().Where(c => c != RetryOn.None && route.Retries.Conditions.HasFlag(c)))
+            {
+                json.WriteStringValue(condition.ToString());
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("statusCodes");
+            foreach (var code in route.Retries.StatusCodes.Order())
+            {
+                json.WriteNumberValue(code);
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+            if (route.Fault is { } fault)
+            {
+                json.WriteStartObject("fault");
+                json.WriteNumber("delayMs", (long)fault.Delay.TotalMilliseconds);
+                json.WriteNumber("delayPercentage", fault.DelayPercentage);
+                json.WriteNumber("abortHttpStatus", fault.AbortHttpStatus);
+                if (fault.AbortGrpcStatus is { } grpc)
+                {
+                    json.WriteNumber("abortGrpcStatus", grpc);
+                }
+                else
+                {
+                    json.WriteNull("abortGrpcStatus");
+                }
+
+                json.WriteNumber("abortPercentage", fault.AbortPercentage);
+                json.WriteEndObject();
+            }
+            else
+            {
+                json.WriteNull("fault");
+            }
+
+            WriteHeaderOperations(json, "requestHeaders", route.RequestHeaders);
+            WriteHeaderOperations(json, "responseHeaders", route.ResponseHeaders);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteMatcher(Utf8JsonWriter json, string name, StringMatcher? matcher)
+    {
+        if (matcher is null)
+        {
+            json.WriteNull(name);
+            return;
+        }
+
+        var (kind, value) = matcher.Describe();
+        json.WriteStartObject(name);
+        json.WriteString(kind, value);
+        json.WriteEndObject();
+    }
+
+    private static void WriteMatchers(Utf8JsonWriter json, string name, KeyValuePair<string, StringMatcher>[] matchers)
+    {
+        json.WriteStartObject(name);
+        foreach (var (key, matcher) in matchers)
+        {
+            var (kind, value) = matcher.Describe();
+            json.WriteStartObject(key);
+            json.WriteString(kind, value);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteHeaderOperations(Utf8JsonWriter json, string name, HeaderOperations operations)
+    {
+        json.WriteStartObject(name);
+        json.WriteStartObject("set");
+        foreach (var (key, value) in operations.Set)
+        {
+            json.WriteString(key, value);
+        }
+
+        json.WriteEndObject();
+        json.WriteStartObject("add");
+        foreach (var (key, value) in operations.Add)
+        {
+            json.WriteString(key, value);
+        }
+
+        json.WriteEndObject();
+        json.WriteStartArray("remove");
+        foreach (var header in operations.Remove)
+        {
+            json.WriteStringValue(header);
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,310 @@
+using System.Diagnostics;
+using System.Net.Http;
+using MeshDev.Core.Discovery;
+using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Forwarding;
+using MeshDev.Proxy.Outbound.LoadBalancing;
+using MeshDev.Proxy.Routing;
+using MeshDev.Proxy.Telemetry;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MeshDev.Proxy.Outbound;
+
+/// <summary>
+/// The one outbound path, for a sidecar's outbound listeners and the gateway alike, in Envoy's order: pick the first
+/// route that matches, pick its destination by weight (once per request, as Envoy's weighted clusters do), inject the
+/// route's faults, then forward under the route's timeout with its retry policy, each try to a healthy endpoint of
+/// the destination's subset picked by the subset's (or cluster's) balancer.
+/// </summary>
+public sealed class RouteForwarder(
+    IHttpForwarder forwarder,
+    SnapshotStore snapshots,
+    UpstreamClients clients,
+    StatsRegistry stats,
+    ILogger<RouteForwarder> logger)
+{
+    /// <summary>Envoy's local reply for response flag UT.</summary>
+    public const string TimeoutBody = "upstream request timeout";
+
+    /// <summary>Envoy's body for an abort injected by the fault filter.</summary>
+    public const string FaultAbortBody = "fault filter abort";
+
+    // Envoy's default retry back-off base interval.
+    private const int RetryBackOffBaseMilliseconds = 25;
+
+    /// <returns>False when no route matched (the 404 is already set).</returns>
+    public async Task<bool> ForwardAsync(HttpContext context, RouteScope scope)
+    {
+        var snapshot = snapshots.Current;
+        var route = snapshot.RouteTables.TryGetValue(scope.TableName, out var table) ? table.Match(context.Request) : scope.DefaultRoute;
+        if (route is null)
+        {
+            // Envoy's NR: 404 with an empty body.
+            scope.Stats.NoRoute.Increment();
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return false;
+        }
+
+        var destination = route.PickDestination();
+        var clusterStats = destination.Stats ??= stats.Cluster(destination.Service);
+        var started = Stopwatch.GetTimestamp();
+        clusterStats.RequestsTotal.Increment();
+        try
+        {
+            await ForwardRouteAsync(context, scope, snapshot, route, destination, clusterStats);
+        }
+        finally
+        {
+            clusterStats.ResponseCodes.Record(context.Response.StatusCode);
+            clusterStats.RequestTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        return true;
+    }
+
+    private async Task ForwardRouteAsync(HttpContext context, RouteScope scope, RuntimeSnapshot snapshot, CompiledRoute route, RouteDestination destination, ClusterStats clusterStats)
+    {
+        if (route.Fault is { } fault)
+        {
+            if (fault.HasDelay && RouteFault.Applies(fault.DelayPercentage))
+            {
+                scope.Stats.DelaysInjected.Increment();
+                try
+                {
+                    await Task.Delay(fault.Delay, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
+            if (fault.HasAbort && RouteFault.Applies(fault.AbortPercentage))
+            {
+                scope.Stats.AbortsInjected.Increment();
+                await WriteFaultAbortAsync(context, fault);
+                return;
+            }
+        }
+
+        if (!snapshot.Clusters.TryGetValue(destination.Service, out var cluster)
+            || cluster.Select(destination.Subset) is not { HealthyEndpoints.Length: > 0 } endpoints)
+        {
+            clusterStats.NoHealthyUpstream.Increment();
+            await ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status503ServiceUnavailable, ForwardingOutcome.NoHealthyUpstreamBody);
+            return;
+        }
+
+        if (!route.RequestHeaders.IsEmpty)
+        {
+            route.RequestHeaders.Apply(context.Request.Headers);
+        }
+
+        var policy = route.Retries;
+        var body = await RequestBodyReplay.PrepareAsync(context, policy.Retries > 0);
+        using var routeTimeout = route.Timeout > TimeSpan.Zero ? new CancellationTokenSource(route.Timeout) : null;
+        var client = clients.For(cluster.Protocol == ServiceProtocol.Unspecified ? scope.FallbackProtocol : cluster.Protocol);
+        var transformer = new RouteTransformer(policy, route.ResponseHeaders);
+        var candidates = endpoints.HealthyEndpoints;
+
+        for (var attempt = 0; ; attempt++)
+        {
+            // A retry picks the least loaded of the endpoints not tried yet rather than asking the balancer again: a
+            // second round-robin turn would move the rotation on, and every other request would then meet the failed
+            // endpoint first.
+            var endpoint = attempt == 0 ? endpoints.LoadBalancer.Pick(candidates) : LeastRequestLoadBalancer.Instance.Pick(candidates);
+            var retriesLeft = attempt < policy.Retries;
+            transformer.StartTry();
+            transformer.HoldRetriableResponses = retriesLeft && body != RequestBodyKind.Streamed && policy.RetriesOnResponses;
+
+            using var tryTimeout = policy.PerTryTimeout > TimeSpan.Zero
+                ? CancellationTokenSource.CreateLinkedTokenSource(routeTimeout?.Token ?? CancellationToken.None)
+                : null;
+            tryTimeout?.CancelAfter(policy.PerTryTimeout);
+            var token = tryTimeout?.Token ?? routeTimeout?.Token ?? CancellationToken.None;
+
+            ForwarderError error;
+            endpoint.Load.Started();
+            try
+            {
+                error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, client.Invoker, client.RequestConfig, transformer, token);
+            }
+            finally
+            {
+                endpoint.Load.Finished();
+            }
+
+            TryFailure? failure = null;
+            if (error == ForwarderError.None && !transformer.HeldBack)
+            {
+                if (transformer.LastResponseRetriable && policy.Retries > 0 && !retriesLeft)
+                {
+                    clusterStats.RetryLimitExceeded.Increment();
+                }
+                else if (attempt > 0 && !transformer.LastResponseRetriable)
+                {
+                    clusterStats.RetrySuccesses.Increment();
+                }
+
+                return;
+            }
+
+            if (error != ForwarderError.None)
+            {
+                if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+                {
+                    // YARP has already ended what the client sees.
+                    return;
+                }
+
+                if (routeTimeout is { IsCancellationRequested: true })
+                {
+                    await ReplyTimeoutAsync(context, clusterStats);
+                    return;
+                }
+
+                failure = Classify(context, error, tryTimeout);
+                if (failure is null)
+                {
+                    // Not a failure retry_on speaks of (e.g. the client's request body broke); YARP's status stands.
+                    return;
+                }
+
+                if (failure == TryFailure.ConnectFailure)
+                {
+                    clusterStats.ConnectFailures.Increment();
+                    logger.LogDebug("Connect to {Cluster} endpoint {Address} failed.", cluster.Name, endpoint.Address);
+                }
+                else if (failure == TryFailure.PerTryTimeout)
+                {
+                    clusterStats.PerTryTimeouts.Increment();
+                }
+            }
+
+            // Held-back responses are retriable by construction; a connect failure sent nothing, so even a streamed
+            // body is still unread.
+            var retriable = failure is null || policy.IsRetriable(failure.Value);
+            var replayable = body != RequestBodyKind.Streamed || failure == TryFailure.ConnectFailure;
+            candidates = NextCandidates(candidates, endpoint, endpoints.HealthyEndpoints, strict: failure == TryFailure.ConnectFailure);
+            if (!retriable || !retriesLeft || !replayable || candidates.Length == 0)
+            {
+                if (retriable && policy.Retries > 0 && !retriesLeft)
+                {
+                    clusterStats.RetryLimitExceeded.Increment();
+                }
+
+                await ReplyFailureAsync(context, failure, cluster.Name, attempt + 1, endpoint);
+                return;
+            }
+
+            clusterStats.Retries.Increment();
+            ForwardingOutcome.ResetForRetry(context);
+            RequestBodyReplay.Rewind(context, body);
+            if (!await BackOffAsync(context, attempt, routeTimeout))
+            {
+                if (routeTimeout is { IsCancellationRequested: true } && !context.RequestAborted.IsCancellationRequested)
+                {
+                    await ReplyTimeoutAsync(context, clusterStats);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>What retry_on calls the way a try failed; null for failures it has no name for.</summary>
+    private static TryFailure? Classify(HttpContext context, ForwarderError error, CancellationTokenSource? tryTimeout)
+    {
+        if (ForwardingOutcome.IsConnectFailure(context, error))
+        {
+            return TryFailure.ConnectFailure;
+        }
+
+        if (tryTimeout is { IsCancellationRequested: true })
+        {
+            return TryFailure.PerTryTimeout;
+        }
+
+        for (var exception = context.GetForwarderErrorFeature()?.Exception; exception is not null; exception = exception.InnerException)
+        {
+            // HTTP/2 REFUSED_STREAM: the server did not process the stream at all.
+            if (exception is HttpProtocolException { ErrorCode: 0x7 })
+            {
+                return TryFailure.RefusedStream;
+            }
+        }
+
+        return error is ForwarderError.Request or ForwarderError.ResponseHeaders or ForwarderError.RequestTimedOut
+            ? TryFailure.Reset
+            : null;
+    }
+
+    /// <summary>
+    /// Endpoints for the next try. An endpoint that refused the connection is out for this request; one that answered
+    /// badly is avoided while others remain (Envoy's previous-hosts predicate), but a one-endpoint set retries it.
+    /// </summary>
+    private static UpstreamEndpoint[] NextCandidates(UpstreamEndpoint[] candidates, UpstreamEndpoint tried, UpstreamEndpoint[] all, bool strict)
+    {
+        var others = Array.FindAll(candidates, e => !ReferenceEquals(e, tried));
+        if (others.Length > 0 || strict)
+        {
+            return others;
+        }
+
+        return all.Length > 1 ? Array.FindAll(all, e => !ReferenceEquals(e, tried)) : all;
+    }
+
+    /// <returns>False when the request ended (client gone or route timeout) during the back-off.</returns>
+    private static async ValueTask<bool> BackOffAsync(HttpContext context, int attempt, CancellationTokenSource? routeTimeout)
+    {
+        // Envoy's fully jittered exponential back-off: 25 ms base, capped at ten times the base.
+        var ceiling = Math.Min(RetryBackOffBaseMilliseconds << Math.Min(attempt, 4), RetryBackOffBaseMilliseconds * 10);
+        var delay = TimeSpan.FromMilliseconds(Random.Shared.Next(ceiling));
+        using var linked = routeTimeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, routeTimeout.Token);
+        try
+        {
+            await Task.Delay(delay, linked?.Token ?? context.RequestAborted);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task ReplyFailureAsync(HttpContext context, TryFailure? failure, string cluster, int tries, UpstreamEndpoint endpoint)
+    {
+        switch (failure)
+        {
+            case TryFailure.ConnectFailure:
+                logger.LogWarning("Request to {Cluster} failed after {Attempts} attempt(s): could not connect to {Address}.", cluster, tries, endpoint.Address);
+                await ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status503ServiceUnavailable, ForwardingOutcome.ConnectFailureBody);
+                break;
+            case TryFailure.PerTryTimeout:
+                await ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status504GatewayTimeout, TimeoutBody);
+                break;
+            // A reset keeps the status YARP chose (502 before any response byte); a held-back response never ends here.
+        }
+    }
+
+    private static Task ReplyTimeoutAsync(HttpContext context, ClusterStats clusterStats)
+    {
+        clusterStats.Timeouts.Increment();
+        return ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status504GatewayTimeout, TimeoutBody);
+    }
+
+    private static Task WriteFaultAbortAsync(HttpContext context, RouteFault fault)
+    {
+        if (fault.AbortGrpcStatus is { } grpcStatus)
+        {
+            // A gRPC abort is a trailers-only response: HTTP 200 with the status in the headers.
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/grpc";
+            context.Response.Headers["grpc-status"] = grpcStatus.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers["grpc-message"] = FaultAbortBody;
+            return Task.CompletedTask;
+        }
+
+        return ForwardingOutcome.WriteLocalReplyAsync(context, fault.AbortHttpStatus, FaultAbortBody);
+    }
+}

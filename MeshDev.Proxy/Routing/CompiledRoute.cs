@@ -1,0 +1,109 @@
+namespace MeshDev.Proxy.Routing;
+
+/// <summary>One compiled HttpRoute: when it applies, where it sends, and how (timeout, retries, faults, headers).</summary>
+public sealed class CompiledRoute(
+    string name,
+    RequestMatch[] matches,
+    RouteDestination[] destinations,
+    TimeSpan timeout,
+    RetryPolicy retries,
+    RouteFault? fault,
+    HeaderOperations requestHeaders,
+    HeaderOperations responseHeaders)
+{
+    private readonly int _totalWeight = destinations.Sum(d => d.Weight);
+
+    public string Name { get; } = name;
+
+    /// <summary>ORed; none means every request.</summary>
+    public RequestMatch[] Matches { get; } = matches;
+
+    public RouteDestination[] Destinations { get; } = destinations;
+
+    /// <summary>Zero: none.</summary>
+    public TimeSpan Timeout { get; } = timeout;
+
+    public RetryPolicy Retries { get; } = retries;
+    public RouteFault? Fault { get; } = fault;
+    public HeaderOperations RequestHeaders { get; } = requestHeaders;
+    public HeaderOperations ResponseHeaders { get; } = responseHeaders;
+
+    /// <summary>What a listener without a route table does: everything to its own service, Istio's default policy.</summary>
+    public static CompiledRoute CatchAll(string service) =>
+        new("default", [], [new RouteDestination(service, "", 100)], TimeSpan.Zero, RetryPolicy.Default, null, HeaderOperations.None, HeaderOperations.None);
+
+    public bool Applies(HttpRequest request)
+    {
+        if (Matches.Length == 0)
+        {
+            return true;
+        }
+
+        foreach (var match in Matches)
+        {
+            if (match.Matches(request))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Weighted random choice, made once per request as Envoy's weighted clusters do.</summary>
+    public RouteDestination PickDestination()
+    {
+        if (Destinations.Length == 1 || _totalWeight <= 0)
+        {
+            return Destinations[0];
+        }
+
+        var roll = Random.Shared.Next(_totalWeight);
+        foreach (var destination in Destinations)
+        {
+            roll -= destination.Weight;
+            if (roll < 0)
+            {
+                return destination;
+            }
+        }
+
+        return Destinations[^1];
+    }
+}
+
+/// <summary>A service (and optionally one of its subsets) a route sends a share of its requests to.</summary>
+public sealed class RouteDestination(string service, string subset, int weight)
+{
+    public string Service { get; } = service;
+
+    /// <summary>Empty: every endpoint of the service.</summary>
+    public string Subset { get; } = subset;
+
+    public int Weight { get; } = weight;
+
+    /// <summary>The stats of <see cref="Service"/>, looked up on first use and then kept with the compiled route.</summary>
+    public Telemetry.ClusterStats? Stats { get; set; }
+}
+
+/// <summary>The routes of one listener in evaluation order.</summary>
+public sealed class CompiledRouteTable(string name, CompiledRoute[] routes)
+{
+    public string Name { get; } = name;
+
+    public CompiledRoute[] Routes { get; } = routes;
+
+    /// <summary>The first route that matches, or null (Envoy's NR).</summary>
+    public CompiledRoute? Match(HttpRequest request)
+    {
+        foreach (var route in Routes)
+        {
+            if (route.Applies(request))
+            {
+                return route;
+            }
+        }
+
+        return null;
+    }
+}

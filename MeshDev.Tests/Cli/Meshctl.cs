@@ -1,0 +1,44 @@
+using MeshDev.Cli;
+
+namespace MeshDev.Tests.Cli;
+
+/// <summary>What one meshctl run printed and returned.</summary>
+public sealed record MeshctlResult(int ExitCode, string Out, string Error)
+{
+    public string[] OutLines => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}--- stderr\n{Error}";
+}
+
+/// <summary>
+/// Runs meshctl's real entry point in this process, with its own stdout, stderr and stdin, against the control
+/// plane at <see cref="ControlPlane"/>. The environment is empty so that a developer's MESHDEV_CONTROL_PLANE
+/// cannot leak into a test.
+/// </summary>
+public sealed class Meshctl(Uri controlPlane)
+{
+    public Uri ControlPlane { get; } = controlPlane;
+
+    public Task<MeshctlResult> RunAsync(params string[] args) => RunWithInputAsync("", args);
+
+    public async Task<MeshctlResult> RunWithInputAsync(string stdin, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await MeshctlApp.RunAsync(
+            [.. args, "--control-plane", ControlPlane.ToString()], new CliConsole(new StringReader(stdin), output, error), _ => null);
+        return new MeshctlResult(exitCode, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Runs meshctl exactly as given, with the given environment, for tests of the global options themselves.</summary>
+    public static async Task<MeshctlResult> RunRawAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await MeshctlApp.RunAsync(
+            args, new CliConsole(new StringReader(""), output, error), name => environment?.GetValueOrDefault(name));
+        return new MeshctlResult(exitCode, output.ToString(), error.ToString());
+    }
+}

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using MeshDev.Tests.Hosting;
+using Xunit.Abstractions;
+
+namespace MeshDev.Tests.EndToEnd;
+
+/// <summary>
+/// Istio's Bookinfo traffic-management tasks, with Istio's own files applied unchanged through the control plane's
+/// API, checked by what the product page shows.
+/// </summary>
+[Collection(AppHostCollection.Name)]
+public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputHelper output) : IClassFixture<BookinfoAppFixture>, IAsyncLifetime
+{
+    private readonly List<(string Kind, string Namespace, string Name)> _applied = [];
+
+    [Fact]
+    public async Task All_v1_sends_every_request_to_reviews_v1()
+    {
+        await ApplyAsync("destination-rule-all.yaml", "virtual-service-all-v1.yaml");
+
+        for (var i = 0; i < 100; i++)
+        {
+            var page = BookinfoPage.Parse(await mesh.GetPageAsync());
+            Assert.Equal("reviews-v1", page.ServedBy);
+            Assert.Equal(0, page.StarCount);
+        }
+    }
+
+    [Fact]
+    public async Task Jason_gets_reviews_v2_with_black_stars_and_everyone_else_v1()
+    {
+        await ApplyAsync("destination-rule-all.yaml", "virtual-service-all-v1.yaml", "virtual-service-reviews-test-v2.yaml");
+
+        for (var i = 0; i < 20; i++)
+        {
+            var jason = BookinfoPage.Parse(await mesh.GetPageAsync(userCookie: "jason"));
+            Assert.Equal("reviews-v2", jason.ServedBy);
+            Assert.Equal(["black"], jason.StarColors);
+
+            var anonymous = BookinfoPage.Parse(await mesh.GetPageAsync());
+            Assert.Equal("reviews-v1", anonymous.ServedBy);
+            Assert.Equal(0, anonymous.StarCount);
+        }
+    }
+
+    [Fact]
+    public async Task A_7s_delay_on_ratings_for_jason_makes_reviews_unavailable_after_about_6s_and_spares_others()
+    {
+        await ApplyAsync("destination-rule-all.yaml", "virtual-service-all-v1.yaml", "virtual-service-reviews-test-v2.yaml",
+            "virtual-service-ratings-test-delay.yaml");
+
+        var stopwatch = Stopwatch.StartNew();
+        var page = await mesh.GetPageAsync(userCookie: "jason");
+        var elapsed = stopwatch.Elapsed;
+        output.WriteLine($"jason's page took {elapsed.TotalMilliseconds:F0} ms");
+        // productpage gives reviews 3 s and two attempts; reviews v2 waits 10 s for ratings, which the fault delays 7 s.
+        Assert.InRange(elapsed, TimeSpan.FromSeconds(5.5), TimeSpan.FromSeconds(9));
+        Assert.Contains("Sorry, product reviews are currently unavailable for this book.", page, StringComparison.Ordinal);
+
+        stopwatch.Restart();
+        var other = BookinfoPage.Parse(await mesh.GetPageAsync(userCookie: "alice"));
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"alice's page took {stopwatch.Elapsed}");
+        Assert.Equal("reviews-v1", other.ServedBy);
+    }
+
+    [Fact]
+    public async Task An_HTTP_500_abort_on_ratings_for_jason_shows_ratings_unavailable()
+    {
+        await ApplyAsync("destination-rule-all.yaml", "virtual-service-all-v1.yaml", "virtual-service-reviews-test-v2.yaml",
+            "virtual-service-ratings-test-abort.yaml");
+
+        var page = await mesh.GetPageAsync(userCookie: "jason");
+        Assert.Contains("Ratings service is currently unavailable", page, StringComparison.Ordinal);
+        Assert.Equal("reviews-v2", BookinfoPage.Parse(page).ServedBy);
+
+        var anonymous = await mesh.GetPageAsync();
+        Assert.DoesNotContain("Ratings service is currently unavailable", anonymous, StringComparison.Ordinal);
+
+        var ratings = await mesh.GetStatsAsync("reviews-v2-sidecar");
+        Assert.True(ratings.Counter("fault.ratings.aborts_injected") > 0, "reviews-v2's sidecar counted no injected abort");
+    }
+
+    [Fact]
+    public async Task Half_to_v3_then_all_to_v3()
+    {
+        await ApplyAsync("destination-rule-all.yaml", "virtual-service-all-v1.yaml", "virtual-service-reviews-50-v3.yaml");
+
+        var served = new List<string>();
+        for (var i = 0; i < 200; i++)
+        {
+            served.Add(BookinfoPage.Parse(await mesh.GetPageAsync()).ServedBy);
+        }
+        var v3Share = served.Count(s => s == "reviews-v3") / (double)served.Count;
+        output.WriteLine($"reviews-v3 served {v3Share:P1} of 200 pages");
+        Assert.InRange(v3Share, 0.40, 0.60);
+        Assert.All(served, s => Assert.Contains(s, new[] { "reviews-v1", "reviews-v3" }));
+
+        await ApplyAsync("virtual-service-reviews-v3.yaml");
+        for (var i = 0; i < 50; i++)
+        {
+            var page = BookinfoPage.Parse(await mesh.GetPageAsync());
+            Assert.Equal("reviews-v3", page.ServedBy);
+            Assert.Equal(["red"], page.StarColors);
+        }
+    }
+
+    [Fact]
+    public async Task A_file_saved_in_the_watched_folder_changes_routing_without_a_restart()
+    {
+        var folder = Path.Combine(ManifestTests.RepositoryRoot(), "samples", "Bookinfo", "mesh");
+        var file = Path.Combine(folder, $"zz-test-{Environment.ProcessId}.yaml");
+        var networking = Path.Combine(ManifestTests.RepositoryRoot(), "samples", "Bookinfo", "networking");
+        try
+        {
+            await File.WriteAllTextAsync(file,
+                await File.ReadAllTextAsync(Path.Combine(networking, "destination-rule-all.yaml")) + "\n---\n" +
+                await File.ReadAllTextAsync(Path.Combine(networking, "virtual-service-reviews-v3.yaml")));
+            await WaitForServedByAsync("reviews-v3", TimeSpan.FromSeconds(10));
+
+            await File.WriteAllTextAsync(file,
+                await File.ReadAllTextAsync(Path.Combine(networking, "destination-rule-all.yaml")) + "\n---\n" +
+                await File.ReadAllTextAsync(Path.Combine(networking, "virtual-service-all-v1.yaml")));
+            await WaitForServedByAsync("reviews-v1", TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        await mesh.WaitForMeshInSyncAsync(TimeSpan.FromSeconds(20));
+    }
+
+    private async Task WaitForServedByAsync(string version, TimeSpan timeout)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            // Ten pages in a row from one version: not a lucky draw of the default balancing.
+            var pages = new List<string>();
+            for (var i = 0; i < 10; i++)
+            {
+                pages.Add(BookinfoPage.Parse(await mesh.GetPageAsync()).ServedBy);
+            }
+            if (pages.All(p => p == version))
+            {
+                output.WriteLine($"all pages from {version} {stopwatch.ElapsedMilliseconds} ms after the file was saved");
+                return;
+            }
+            Assert.True(stopwatch.Elapsed < timeout, $"pages still come from {string.Join(", ", pages.Distinct())} after {timeout}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Applies Istio's task files as they are, then waits until every proxy runs the result.</summary>
+    private async Task ApplyAsync(params string[] files)
+    {
+        var networking = Path.Combine(ManifestTests.RepositoryRoot(), "samples", "Bookinfo", "networking");
+        long configVersion = 0;
+        foreach (var file in files)
+        {
+            var yaml = await File.ReadAllTextAsync(Path.Combine(networking, file));
+            using var content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
+            using var response = await mesh.Http.PostAsync(new Uri(BookinfoAppFixture.ControlPlane, $"/api/v1/config?source={file}"), content);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"applying {file} answered {(int)response.StatusCode}: {body}");
+            var result = JsonDocument.Parse(body).RootElement;
+            foreach (var applied in result.GetProperty("applied").EnumerateArray())
+            {
+                _applied.Add((applied.GetProperty("kind").GetString()!, applied.GetProperty("namespace").GetString()!, applied.GetProperty("name").GetString()!));
+            }
+            configVersion = result.GetProperty("configVersion").GetInt64();
+        }
+        await mesh.WaitForMeshInSyncAsync(TimeSpan.FromSeconds(20), configVersion);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Every test starts from Bookinfo's own config: what a test applied is deleted after it.</summary>
+    public async Task DisposeAsync()
+    {
+        long configVersion = 0;
+        // Routes before the DestinationRules whose subsets they name.
+        foreach (var (kind, ns, name) in _applied.Distinct().OrderBy(r => r.Kind == "DestinationRule"))
+        {
+            using var response = await mesh.Http.DeleteAsync(new Uri(BookinfoAppFixture.ControlPlane, $"/api/v1/config/{kind}/{ns}/{name}"));
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"deleting {kind} {ns}/{name} answered {(int)response.StatusCode}: {body}");
+            configVersion = JsonDocument.Parse(body).RootElement.GetProperty("configVersion").GetInt64();
+        }
+        await mesh.WaitForMeshInSyncAsync(TimeSpan.FromSeconds(20), configVersion);
+    }
+}
