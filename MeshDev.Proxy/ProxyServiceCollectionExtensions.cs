@@ -24,6 +24,7 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<ControlPlaneConnectionState>();
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<RouteForwarder>();
+        services.AddSingleton<RequestMirror>();
         services.AddSingleton<Readiness>();
         services.AddSingleton<AdminListener>();
         services.AddSingleton<ListenerDispatcher>();

@@ -23,7 +23,7 @@ public static class ApiEndpoints
         {
             if (faults.Enable(proxyId))
             {
-                push.RequestPush();
+                push.RequestPushNow();
             }
 
             return TypedResults.Ok(new InvalidSnapshotFaultResponse(proxyId, InvalidSnapshot: true));
@@ -32,7 +32,7 @@ public static class ApiEndpoints
         {
             if (faults.Disable(proxyId))
             {
-                push.RequestPush();
+                push.RequestPushNow();
             }
 
             return TypedResults.Ok(new InvalidSnapshotFaultResponse(proxyId, InvalidSnapshot: false));

@@ -186,7 +186,7 @@ public sealed partial class ConfigStore(KnownServices knownServices, IPushSchedu
         if (changed)
         {
             LogChanged(next.Version, resources.Count);
-            push.RequestPush();
+            push.RequestPushNow();
         }
 
         return new ConfigChangeResult(true, next.Version, applied, messages);

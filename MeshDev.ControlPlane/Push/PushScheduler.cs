@@ -7,6 +7,12 @@ public interface IPushScheduler
 {
     /// <summary>Asks for every connected proxy to get a fresh snapshot after the debounce window.</summary>
     void RequestPush();
+
+    /// <summary>
+    /// Asks for a push without waiting out the debounce window: for one deliberate change (a config apply, a saved
+    /// file), which comes alone, unlike the bursts of registry changes that the window gathers.
+    /// </summary>
+    void RequestPushNow();
 }
 
 /// <summary>
@@ -24,6 +30,8 @@ public sealed partial class PushScheduler : BackgroundService, IPushScheduler
     private readonly ControlPlaneOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PushScheduler> _logger;
+    // Set by RequestPushNow: the next push skips the debounce window.
+    private int _pushNow;
 
     public PushScheduler(IWorkloadRegistry registry, ProxyConnectionHub hub, ControlPlaneOptions options, TimeProvider time, ILogger<PushScheduler> logger)
     {
@@ -36,6 +44,12 @@ public sealed partial class PushScheduler : BackgroundService, IPushScheduler
 
     public void RequestPush() => _requests.Writer.TryWrite(true);
 
+    public void RequestPushNow()
+    {
+        Volatile.Write(ref _pushNow, 1);
+        _requests.Writer.TryWrite(true);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -44,11 +58,14 @@ public sealed partial class PushScheduler : BackgroundService, IPushScheduler
             {
                 var firstRequest = _time.GetTimestamp();
                 _requests.Reader.TryRead(out _);
-                do
+                while (Interlocked.Exchange(ref _pushNow, 0) == 0)
                 {
                     await Task.Delay(_options.PushDebounce, _time, stoppingToken);
+                    if (!_requests.Reader.TryRead(out _) || _time.GetElapsedTime(firstRequest) >= _options.PushDebounce * MaxDelayFactor)
+                    {
+                        break;
+                    }
                 }
-                while (_requests.Reader.TryRead(out _) && _time.GetElapsedTime(firstRequest) < _options.PushDebounce * MaxDelayFactor);
 
                 await PushAllAsync(stoppingToken);
             }

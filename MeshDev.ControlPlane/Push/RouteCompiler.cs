@@ -102,6 +102,23 @@ public static class RouteCompiler
             });
         }
 
+        // mirror with mirrorPercentage, or its newer form: mirrors with one entry (the validator refuses more).
+        var (mirror, mirrorPercentage) = spec.Mirror is { } single ? (single, spec.MirrorPercentage)
+            : spec.Mirrors.Count > 0 ? (spec.Mirrors[0].Destination, spec.Mirrors[0].Percentage)
+            : (null, null);
+        // Mirroring 0% of requests is no mirror at all; leaving it out keeps the proxy from reading 0 as "unset".
+        if (mirror is not null && Percentage(mirrorPercentage, null) > 0)
+        {
+            route.Mirror = new WeightedDestination
+            {
+                Service = ServiceHost.Resolve(mirror.Host!, vs.Metadata.Namespace).Service,
+                Subset = mirror.Subset ?? "",
+                Port = (uint)(mirror.Port?.Number ?? 0),
+                Weight = 100,
+            };
+            route.MirrorPercentage = Percentage(mirrorPercentage, null);
+        }
+
         if (spec.Retries is { } retries)
         {
             var policy = new RetryPolicy

@@ -17,7 +17,8 @@ public interface ISnapshotCompiler
 /// upstream service it declared and each service its routes name (a gateway declares none, its routes name them).
 /// A cluster's endpoints are that service's sidecars, connected or within their grace period (a proxy keeps a
 /// briefly disconnected peer with its last reported health rather than dropping it on a blip); its subsets and
-/// load balancer come from the service's DestinationRule. Everything is emitted in a canonical order so the
+/// policies (load balancer or consistent hash, connection pool, outlier detection) come from the service's
+/// DestinationRule, see <see cref="TrafficPolicyCompiler"/>. Everything is emitted in a canonical order so the
 /// version hash is stable.
 /// </summary>
 public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore config) : ISnapshotCompiler
@@ -30,6 +31,7 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore 
 
         var clusterNames = proxy.UpstreamServices
             .Concat(snapshot.RouteTables.SelectMany(t => t.Routes).SelectMany(r => r.Destinations).Select(d => d.Service))
+            .Concat(snapshot.RouteTables.SelectMany(t => t.Routes).Where(r => r.Mirror is not null).Select(r => r.Mirror.Service))
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
         foreach (var name in clusterNames)
@@ -56,13 +58,23 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore 
         {
             Name = upstream,
             // Without a DestinationRule policy the proxy uses Istio's default.
-            LoadBalancer = LoadBalancer(rule?.Spec.TrafficPolicy),
+            LoadBalancer = TrafficPolicyCompiler.LoadBalancer(rule?.Spec.TrafficPolicy),
             Protocol = instances.Count > 0 ? instances[0].Protocol : ServiceProtocol.Unspecified,
+            ConnectionPool = TrafficPolicyCompiler.ConnectionPool(rule?.Spec.TrafficPolicy),
+            OutlierDetection = TrafficPolicyCompiler.OutlierDetection(rule?.Spec.TrafficPolicy),
+            ConsistentHash = TrafficPolicyCompiler.ConsistentHash(rule?.Spec.TrafficPolicy),
         };
 
         foreach (var subset in rule?.Spec.Subsets ?? [])
         {
-            var compiled = new Subset { Name = subset.Name ?? "", LoadBalancer = LoadBalancer(subset.TrafficPolicy) };
+            var compiled = new Subset
+            {
+                Name = subset.Name ?? "",
+                LoadBalancer = TrafficPolicyCompiler.LoadBalancer(subset.TrafficPolicy),
+                ConnectionPool = TrafficPolicyCompiler.ConnectionPool(subset.TrafficPolicy),
+                OutlierDetection = TrafficPolicyCompiler.OutlierDetection(subset.TrafficPolicy),
+                ConsistentHash = TrafficPolicyCompiler.ConsistentHash(subset.TrafficPolicy),
+            };
             foreach (var (key, value) in subset.Labels.OrderBy(l => l.Key, StringComparer.Ordinal))
             {
                 compiled.Labels.Add(key, value);
@@ -85,13 +97,4 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore 
 
         return cluster;
     }
-
-    private static LoadBalancerPolicy LoadBalancer(TrafficPolicySpec? policy) => policy?.LoadBalancer?.Simple switch
-    {
-        "LEAST_REQUEST" or "LEAST_CONN" => LoadBalancerPolicy.LeastRequest,
-        "ROUND_ROBIN" => LoadBalancerPolicy.RoundRobin,
-        "RANDOM" => LoadBalancerPolicy.Random,
-        "PASSTHROUGH" => LoadBalancerPolicy.Passthrough,
-        _ => LoadBalancerPolicy.Unspecified,
-    };
 }

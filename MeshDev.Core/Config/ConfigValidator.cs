@@ -187,20 +187,7 @@ public sealed class ConfigValidator
             Unsupported(vs, $"{path}.rewrite", "rewrite");
         }
 
-        if (route.Mirror is not null)
-        {
-            Unsupported(vs, $"{path}.mirror", "mirroring");
-        }
-
-        if (route.MirrorPercentage is not null)
-        {
-            Unsupported(vs, $"{path}.mirrorPercentage", "mirroring");
-        }
-
-        if (route.Mirrors.Count > 0)
-        {
-            Unsupported(vs, $"{path}.mirrors", "mirroring");
-        }
+        CheckMirror(vs, route, path);
 
         if (route.CorsPolicy is not null)
         {
@@ -225,6 +212,50 @@ public sealed class ConfigValidator
         }
 
         CheckHeaders(vs, route.Headers, $"{path}.headers");
+    }
+
+    private void CheckMirror(VirtualServiceResource vs, HttpRouteSpec route, string path)
+    {
+        if (route.Mirror is not null && route.Mirrors.Count > 0)
+        {
+            Error(vs, $"{path}.mirrors", "give either mirror (with mirrorPercentage) or mirrors, not both.");
+        }
+
+        if (route.Mirror is { } mirror)
+        {
+            CheckDestination(vs, mirror, $"{path}.mirror");
+        }
+
+        if (route.MirrorPercentage is { } percentage)
+        {
+            CheckPercentage(vs, percentage, null, path, $"{path}.mirrorPercentage.value");
+            if (route.Mirror is null)
+            {
+                // Istio ignores it then; saying so beats a mirror the developer believes is running.
+                Warning(vs, $"{path}.mirrorPercentage", "mirrorPercentage has no effect without mirror; add mirror or remove mirrorPercentage.");
+            }
+        }
+
+        if (route.Mirrors.Count > 1)
+        {
+            Unsupported(vs, $"{path}.mirrors", "more than one mirror", "keep one entry in mirrors");
+        }
+
+        for (var m = 0; m < route.Mirrors.Count; m++)
+        {
+            var item = route.Mirrors[m];
+            var itemPath = $"{path}.mirrors[{m}]";
+            if (item.Destination is null)
+            {
+                Error(vs, $"{itemPath}.destination", "destination is missing; give destination.host, e.g. 'reviews'.");
+            }
+            else
+            {
+                CheckDestination(vs, item.Destination, $"{itemPath}.destination");
+            }
+
+            CheckPercentage(vs, item.Percentage, null, itemPath);
+        }
     }
 
     private void CheckMatch(VirtualServiceResource vs, HttpMatchRequestSpec match, string path)
@@ -445,11 +476,12 @@ public sealed class ConfigValidator
         }
     }
 
-    private void CheckPercentage(VirtualServiceResource vs, PercentSpec? percentage, long? percent, string path)
+    /// <param name="valueField">Where percentage.value sits when it is not <c>{path}.percentage.value</c> (a route's mirrorPercentage).</param>
+    private void CheckPercentage(VirtualServiceResource vs, PercentSpec? percentage, long? percent, string path, string? valueField = null)
     {
         if (percentage?.Value is { } value and (< 0 or > 100))
         {
-            Error(vs, $"{path}.percentage.value", $"percentage {value} is out of range; give a number from 0 to 100.");
+            Error(vs, valueField ?? $"{path}.percentage.value", $"percentage {value} is out of range; give a number from 0 to 100.");
         }
 
         if (percent is { } p and (< 0 or > 100))
@@ -527,6 +559,15 @@ public sealed class ConfigValidator
             }
 
             CheckTrafficPolicy(dr, subset.TrafficPolicy, $"{path}.trafficPolicy");
+
+            // Istio's subset loadBalancer replaces the rule's whole, hash included; the snapshot carries a subset's
+            // hash only as an addition to the rule's, so a simple policy there would still hash: refuse, not mislead.
+            if (spec.TrafficPolicy?.LoadBalancer?.ConsistentHash is not null
+                && subset.TrafficPolicy?.LoadBalancer is { ConsistentHash: null })
+            {
+                Unsupported(dr, $"{path}.trafficPolicy.loadBalancer", "a subset loadBalancer without consistentHash when spec.trafficPolicy hashes",
+                    "give the subset a consistentHash too, or move consistentHash from spec.trafficPolicy to the subsets that hash");
+            }
         }
     }
 
@@ -544,9 +585,14 @@ public sealed class ConfigValidator
                 Error(dr, $"{path}.loadBalancer.simple", $"load balancer '{simple}' is unknown; give one of: {string.Join(", ", LoadBalancers)}.");
             }
 
-            if (lb.ConsistentHash is not null)
+            if (lb.ConsistentHash is { } hash)
             {
-                Unsupported(dr, $"{path}.loadBalancer.consistentHash", "consistentHash load balancing", "use simple");
+                if (lb.Simple is not null)
+                {
+                    Error(dr, $"{path}.loadBalancer.consistentHash", "give either simple or consistentHash, not both: they are alternatives.");
+                }
+
+                CheckConsistentHash(dr, hash, $"{path}.loadBalancer.consistentHash");
             }
 
             if (lb.LocalityLbSetting is not null)
@@ -562,29 +608,12 @@ public sealed class ConfigValidator
 
         if (policy.ConnectionPool is { } pool)
         {
-            CheckNonNegative(dr, $"{path}.connectionPool.tcp.maxConnections", pool.Tcp?.MaxConnections);
-            CheckNonNegative(dr, $"{path}.connectionPool.http.http1MaxPendingRequests", pool.Http?.Http1MaxPendingRequests);
-            CheckNonNegative(dr, $"{path}.connectionPool.http.http2MaxRequests", pool.Http?.Http2MaxRequests);
-            CheckNonNegative(dr, $"{path}.connectionPool.http.maxRequestsPerConnection", pool.Http?.MaxRequestsPerConnection);
-            CheckNonNegative(dr, $"{path}.connectionPool.http.maxRetries", pool.Http?.MaxRetries);
-            Unsupported(dr, $"{path}.connectionPool", "connectionPool (circuit breaking)");
+            CheckConnectionPool(dr, pool, $"{path}.connectionPool");
         }
 
         if (policy.OutlierDetection is { } outlier)
         {
-            CheckNonNegative(dr, $"{path}.outlierDetection.consecutive5xxErrors", outlier.Consecutive5xxErrors);
-            CheckNonNegative(dr, $"{path}.outlierDetection.consecutiveGatewayErrors", outlier.ConsecutiveGatewayErrors);
-            if (outlier.MaxEjectionPercent is < 0 or > 100)
-            {
-                Error(dr, $"{path}.outlierDetection.maxEjectionPercent", $"maxEjectionPercent {outlier.MaxEjectionPercent} is out of range; give 0 to 100.");
-            }
-
-            if (outlier.MinHealthPercent is < 0 or > 100)
-            {
-                Error(dr, $"{path}.outlierDetection.minHealthPercent", $"minHealthPercent {outlier.MinHealthPercent} is out of range; give 0 to 100.");
-            }
-
-            Unsupported(dr, $"{path}.outlierDetection", "outlierDetection");
+            CheckOutlierDetection(dr, outlier, $"{path}.outlierDetection");
         }
 
         if (policy.Tls is not null)
@@ -595,6 +624,173 @@ public sealed class ConfigValidator
         if (policy.PortLevelSettings.Count > 0)
         {
             Unsupported(dr, $"{path}.portLevelSettings", "portLevelSettings", "each MeshDev service has one port; set the policy at trafficPolicy");
+        }
+    }
+
+    private void CheckConsistentHash(DestinationRuleResource dr, ConsistentHashSpec hash, string path)
+    {
+        var keys = new[]
+        {
+            ("httpHeaderName", hash.HttpHeaderName is not null),
+            ("httpCookie", hash.HttpCookie is not null),
+            ("useSourceIp", hash.UseSourceIp is true),
+            ("httpQueryParameterName", hash.HttpQueryParameterName is not null),
+        }.Where(k => k.Item2).Select(k => k.Item1).ToList();
+        if (keys.Count == 0)
+        {
+            Error(dr, path, "consistentHash names no hash key; give one of httpHeaderName, httpCookie, useSourceIp: true or httpQueryParameterName.");
+        }
+        else if (keys.Count > 1)
+        {
+            Error(dr, $"{path}.{keys[1]}", $"consistentHash takes one hash key, got {string.Join(" and ", keys)}; keep one.");
+        }
+
+        if (hash.HttpHeaderName is "")
+        {
+            Error(dr, $"{path}.httpHeaderName", "httpHeaderName is empty; name the request header to hash, e.g. 'x-user'.");
+        }
+
+        if (hash.HttpQueryParameterName is "")
+        {
+            Error(dr, $"{path}.httpQueryParameterName", "httpQueryParameterName is empty; name the query parameter to hash.");
+        }
+
+        if (hash.HttpCookie is { } cookie)
+        {
+            if (string.IsNullOrEmpty(cookie.Name))
+            {
+                Error(dr, $"{path}.httpCookie.name", "name is missing; name the cookie to hash, e.g. 'session'.");
+            }
+
+            // With a ttl Envoy issues the cookie when the request has none; MeshDev only hashes a cookie the client sends.
+            if (cookie.Ttl is not null)
+            {
+                Unsupported(dr, $"{path}.httpCookie.ttl", "issuing the hash cookie (ttl)", "MeshDev hashes the cookie when the request carries it");
+            }
+
+            if (cookie.Path is not null)
+            {
+                Unsupported(dr, $"{path}.httpCookie.path", "httpCookie.path");
+            }
+
+            if (cookie.Attributes is not null)
+            {
+                Unsupported(dr, $"{path}.httpCookie.attributes", "httpCookie.attributes");
+            }
+        }
+
+        // Envoy's ring holds at most 8M entries and refuses a minimum above that.
+        CheckCount(dr, $"{path}.minimumRingSize", hash.MinimumRingSize, 8_388_608);
+
+        if (hash.RingHash is not null)
+        {
+            Unsupported(dr, $"{path}.ringHash", "ringHash settings", "use minimumRingSize");
+        }
+
+        if (hash.Maglev is not null)
+        {
+            Unsupported(dr, $"{path}.maglev", "maglev", "MeshDev hashes onto a ring; use minimumRingSize");
+        }
+    }
+
+    private void CheckConnectionPool(DestinationRuleResource dr, ConnectionPoolSpec pool, string path)
+    {
+        if (pool.Tcp is null && pool.Http is null)
+        {
+            Error(dr, path, "connectionPool sets neither tcp nor http; give at least one of them or remove connectionPool.");
+        }
+
+        if (pool.Tcp is { } tcp)
+        {
+            CheckCount(dr, $"{path}.tcp.maxConnections", tcp.MaxConnections, int.MaxValue);
+            CheckPositiveDuration(dr, $"{path}.tcp.connectTimeout", tcp.ConnectTimeout);
+            if (tcp.TcpKeepalive is not null)
+            {
+                Unsupported(dr, $"{path}.tcp.tcpKeepalive", "tcpKeepalive");
+            }
+
+            if (tcp.MaxConnectionDuration is not null)
+            {
+                Unsupported(dr, $"{path}.tcp.maxConnectionDuration", "maxConnectionDuration");
+            }
+
+            if (tcp.IdleTimeout is not null)
+            {
+                Unsupported(dr, $"{path}.tcp.idleTimeout", "tcp.idleTimeout", "use http.idleTimeout");
+            }
+        }
+
+        if (pool.Http is { } http)
+        {
+            CheckCount(dr, $"{path}.http.http1MaxPendingRequests", http.Http1MaxPendingRequests, int.MaxValue);
+            CheckCount(dr, $"{path}.http.http2MaxRequests", http.Http2MaxRequests, int.MaxValue);
+            CheckCount(dr, $"{path}.http.maxRequestsPerConnection", http.MaxRequestsPerConnection, int.MaxValue);
+            CheckCount(dr, $"{path}.http.maxRetries", http.MaxRetries, int.MaxValue);
+            CheckPositiveDuration(dr, $"{path}.http.idleTimeout", http.IdleTimeout);
+            if (http.H2UpgradePolicy is not null)
+            {
+                Unsupported(dr, $"{path}.http.h2UpgradePolicy", "h2UpgradePolicy");
+            }
+
+            if (http.UseClientProtocol is not null)
+            {
+                Unsupported(dr, $"{path}.http.useClientProtocol", "useClientProtocol");
+            }
+
+            if (http.MaxConcurrentStreams is not null)
+            {
+                Unsupported(dr, $"{path}.http.maxConcurrentStreams", "maxConcurrentStreams");
+            }
+        }
+    }
+
+    private void CheckOutlierDetection(DestinationRuleResource dr, OutlierDetectionSpec outlier, string path)
+    {
+        CheckCount(dr, $"{path}.consecutive5xxErrors", outlier.Consecutive5xxErrors, uint.MaxValue);
+        CheckCount(dr, $"{path}.consecutiveGatewayErrors", outlier.ConsecutiveGatewayErrors, uint.MaxValue);
+        CheckPositiveDuration(dr, $"{path}.interval", outlier.Interval);
+        CheckPositiveDuration(dr, $"{path}.baseEjectionTime", outlier.BaseEjectionTime);
+        if (outlier.MaxEjectionPercent is < 0 or > 100)
+        {
+            Error(dr, $"{path}.maxEjectionPercent", $"maxEjectionPercent {outlier.MaxEjectionPercent} is out of range; give 0 to 100.");
+        }
+
+        if (outlier.MinHealthPercent is < 0 or > 100)
+        {
+            Error(dr, $"{path}.minHealthPercent", $"minHealthPercent {outlier.MinHealthPercent} is out of range; give 0 to 100.");
+        }
+
+        if (outlier.ConsecutiveErrors is not null)
+        {
+            Unsupported(dr, $"{path}.consecutiveErrors", "the deprecated consecutiveErrors", "use consecutive5xxErrors");
+        }
+
+        if (outlier.ConsecutiveLocalOriginFailures is not null)
+        {
+            Unsupported(dr, $"{path}.consecutiveLocalOriginFailures", "consecutiveLocalOriginFailures", "use consecutiveGatewayErrors, which counts connection failures");
+        }
+
+        if (outlier.SplitExternalLocalOriginErrors is not null)
+        {
+            Unsupported(dr, $"{path}.splitExternalLocalOriginErrors", "splitExternalLocalOriginErrors");
+        }
+    }
+
+    private void CheckCount(ConfigResource resource, string field, long? value, long max)
+    {
+        CheckNonNegative(resource, field, value);
+        if (value > max)
+        {
+            Error(resource, field, $"{value} is out of range; give 0 to {max}.");
+        }
+    }
+
+    /// <summary>Istio refuses durations under a millisecond, which Envoy would round to "no timeout" or "no interval".</summary>
+    private void CheckPositiveDuration(ConfigResource resource, string field, TimeSpan? value)
+    {
+        if (value < TimeSpan.FromMilliseconds(1))
+        {
+            Error(resource, field, $"duration {value.Value.TotalMilliseconds}ms is too short; give at least 1ms, e.g. \"10s\".");
         }
     }
 

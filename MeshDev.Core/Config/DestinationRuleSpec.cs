@@ -92,7 +92,7 @@ public sealed class LoadBalancerSettingsSpec
 public sealed class ConsistentHashSpec
 {
     public string? HttpHeaderName { get; init; }
-    public JsonNode? HttpCookie { get; init; }
+    public HttpCookieSpec? HttpCookie { get; init; }
     public bool? UseSourceIp { get; init; }
     public string? HttpQueryParameterName { get; init; }
     public JsonNode? RingHash { get; init; }
@@ -102,12 +102,28 @@ public sealed class ConsistentHashSpec
     internal static ConsistentHashSpec Read(YamlSpecReader r) => new()
     {
         HttpHeaderName = r.String("httpHeaderName"),
-        HttpCookie = r.Raw("httpCookie"),
+        HttpCookie = r.Object("httpCookie", HttpCookieSpec.Read),
         UseSourceIp = r.Bool("useSourceIp"),
         HttpQueryParameterName = r.String("httpQueryParameterName"),
         RingHash = r.Raw("ringHash"),
         Maglev = r.Raw("maglev"),
         MinimumRingSize = r.Long("minimumRingSize"),
+    };
+}
+
+public sealed class HttpCookieSpec
+{
+    public string? Name { get; init; }
+    public string? Path { get; init; }
+    public TimeSpan? Ttl { get; init; }
+    public JsonNode? Attributes { get; init; }
+
+    internal static HttpCookieSpec Read(YamlSpecReader r) => new()
+    {
+        Name = r.String("name"),
+        Path = r.String("path"),
+        Ttl = r.Duration("ttl"),
+        Attributes = r.Raw("attributes"),
     };
 }
 
@@ -128,12 +144,16 @@ public sealed class TcpSettingsSpec
     public long? MaxConnections { get; init; }
     public TimeSpan? ConnectTimeout { get; init; }
     public JsonNode? TcpKeepalive { get; init; }
+    public JsonNode? MaxConnectionDuration { get; init; }
+    public JsonNode? IdleTimeout { get; init; }
 
     internal static TcpSettingsSpec Read(YamlSpecReader r) => new()
     {
         MaxConnections = r.Long("maxConnections"),
         ConnectTimeout = r.Duration("connectTimeout"),
         TcpKeepalive = r.Raw("tcpKeepalive"),
+        MaxConnectionDuration = r.Raw("maxConnectionDuration"),
+        IdleTimeout = r.Raw("idleTimeout"),
     };
 }
 
@@ -145,6 +165,8 @@ public sealed class HttpSettingsSpec
     public long? MaxRetries { get; init; }
     public TimeSpan? IdleTimeout { get; init; }
     public string? H2UpgradePolicy { get; init; }
+    public JsonNode? UseClientProtocol { get; init; }
+    public JsonNode? MaxConcurrentStreams { get; init; }
 
     internal static HttpSettingsSpec Read(YamlSpecReader r) => new()
     {
@@ -154,6 +176,8 @@ public sealed class HttpSettingsSpec
         MaxRetries = r.Long("maxRetries"),
         IdleTimeout = r.Duration("idleTimeout"),
         H2UpgradePolicy = r.String("h2UpgradePolicy"),
+        UseClientProtocol = r.Raw("useClientProtocol"),
+        MaxConcurrentStreams = r.Raw("maxConcurrentStreams"),
     };
 }
 
@@ -165,6 +189,9 @@ public sealed class OutlierDetectionSpec
     public TimeSpan? BaseEjectionTime { get; init; }
     public long? MaxEjectionPercent { get; init; }
     public long? MinHealthPercent { get; init; }
+    public JsonNode? ConsecutiveErrors { get; init; }
+    public JsonNode? ConsecutiveLocalOriginFailures { get; init; }
+    public JsonNode? SplitExternalLocalOriginErrors { get; init; }
 
     internal static OutlierDetectionSpec Read(YamlSpecReader r) => new()
     {
@@ -174,5 +201,8 @@ public sealed class OutlierDetectionSpec
         BaseEjectionTime = r.Duration("baseEjectionTime"),
         MaxEjectionPercent = r.Long("maxEjectionPercent"),
         MinHealthPercent = r.Long("minHealthPercent"),
+        ConsecutiveErrors = r.Raw("consecutiveErrors"),
+        ConsecutiveLocalOriginFailures = r.Raw("consecutiveLocalOriginFailures"),
+        SplitExternalLocalOriginErrors = r.Raw("splitExternalLocalOriginErrors"),
     };
 }

@@ -9,8 +9,9 @@ namespace MeshDev.Proxy.Admin;
 /// <summary>
 /// /config_dump: who the proxy is, the snapshot it serves with, its listeners and the last refused push.
 /// Shape: {"proxyId","mode","service","labels","version","appliedAt","snapshot":{"clusters":[{"name","loadBalancer",
-/// "protocol","endpoints":[{"proxyId","address","labels","healthy"}],"subsets":[{"name","labels","loadBalancer",
-/// "healthyEndpoints"}]}],"routeTables":[see RouteTableJson]},"listeners":[{"name","address","protocol",
+/// "protocol","endpoints":[{"proxyId","address","labels","healthy","ejectedUntil"?,"ejections"?}],"subsets":[{"name",
+/// "labels","loadBalancer","healthyEndpoints","circuitBreaker","outlierDetection"?,"consistentHash"?}],"circuitBreaker":
+/// {"maxRequests","maxPending","maxRetries","activeRequests","pendingRequests"},"outlierDetection"?,"consistentHash"?}],"routeTables":[see RouteTableJson]},"listeners":[{"name","address","protocol",
 /// "direction","service"}],"lastNack":{"version","reason"}|null}.
 /// </summary>
 public static class ConfigDumpWriter
@@ -44,6 +45,12 @@ public static class ConfigDumpWriter
                     json.WriteString("address", endpoint.Address);
                     WriteLabels(json, "labels", endpoint.Labels);
                     json.WriteBoolean("healthy", endpoint.Healthy);
+                    if (endpoint.Outlier.EjectedUntil(DateTime.UtcNow) is { } ejectedUntil)
+                    {
+                        json.WriteString("ejectedUntil", new DateTimeOffset(ejectedUntil));
+                        json.WriteNumber("ejections", endpoint.Outlier.Ejections);
+                    }
+
                     json.WriteEndObject();
                 }
 
@@ -56,10 +63,12 @@ public static class ConfigDumpWriter
                     WriteLabels(json, "labels", subset.Labels);
                     json.WriteString("loadBalancer", PolicyName(subset.Policy));
                     json.WriteNumber("healthyEndpoints", subset.HealthyEndpoints.Length);
+                    WriteTrafficPolicy(json, subset);
                     json.WriteEndObject();
                 }
 
                 json.WriteEndArray();
+                WriteTrafficPolicy(json, cluster.All);
                 json.WriteEndObject();
             }
 
@@ -113,6 +122,42 @@ public static class ConfigDumpWriter
         LoadBalancerPolicy.Passthrough => "PASSTHROUGH",
         _ => "LEAST_REQUEST",
     };
+
+    /// <summary>The limits and policies in effect for a cluster or subset, Envoy's defaults filled in.</summary>
+    private static void WriteTrafficPolicy(Utf8JsonWriter json, EndpointSet set)
+    {
+        json.WriteStartObject("circuitBreaker");
+        json.WriteNumber("maxRequests", set.Limits.MaxRequests);
+        json.WriteNumber("maxPending", set.Limits.MaxPending);
+        json.WriteNumber("maxRetries", set.Limits.MaxRetries);
+        json.WriteNumber("activeRequests", set.Breaker.ActiveRequests);
+        json.WriteNumber("pendingRequests", set.Breaker.PendingRequests);
+        json.WriteEndObject();
+        if (set.Outlier?.Policy is { } outlier)
+        {
+            json.WriteStartObject("outlierDetection");
+            json.WriteNumber("consecutive5xxErrors", outlier.Consecutive5xx);
+            json.WriteNumber("consecutiveGatewayErrors", outlier.ConsecutiveGatewayErrors);
+            json.WriteNumber("baseEjectionTimeMs", (long)outlier.BaseEjectionTime.TotalMilliseconds);
+            json.WriteNumber("maxEjectionPercent", outlier.MaxEjectionPercent);
+            json.WriteNumber("minHealthPercent", outlier.MinHealthPercent);
+            json.WriteEndObject();
+        }
+
+        if (set.RingHash?.Key is { } key)
+        {
+            json.WriteStartObject("consistentHash");
+            json.WriteString("key", key.Kind switch
+            {
+                ConsistentHash.KeyOneofCase.HttpHeaderName => "header",
+                ConsistentHash.KeyOneofCase.HttpCookieName => "cookie",
+                ConsistentHash.KeyOneofCase.HttpQueryParameterName => "query",
+                _ => "sourceIp",
+            });
+            json.WriteString("name", key.Name);
+            json.WriteEndObject();
+        }
+    }
 
     private static void WriteLabels(Utf8JsonWriter json, string name, IReadOnlyDictionary<string, string> labels)
     {

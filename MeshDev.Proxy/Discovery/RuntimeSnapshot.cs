@@ -49,14 +49,20 @@ public sealed class RuntimeSnapshot
         {
             previous.Clusters.TryGetValue(cluster.Name, out var previousCluster);
             var endpoints = cluster.Endpoints
-                .Select(e => new UpstreamEndpoint(
-                    e.ProxyId,
-                    e.Address,
-                    e.Labels.ToFrozenDictionary(StringComparer.Ordinal),
-                    e.Healthy,
-                    previousCluster?.Endpoints.FirstOrDefault(p => p.Address == e.Address)?.Load ?? new EndpointLoad()))
+                .Select(e =>
+                {
+                    var kept = previousCluster?.Endpoints.FirstOrDefault(p => p.Address == e.Address);
+                    return new UpstreamEndpoint(
+                        e.ProxyId,
+                        e.Address,
+                        e.Labels.ToFrozenDictionary(StringComparer.Ordinal),
+                        e.Healthy,
+                        kept?.Load ?? new EndpointLoad(),
+                        kept?.Outlier);
+                })
                 .ToArray();
-            clusters[cluster.Name] = new UpstreamCluster(cluster.Name, cluster.LoadBalancer, cluster.Protocol, endpoints, cluster.Subsets);
+            var traffic = new TrafficPolicy(cluster.ConnectionPool, cluster.OutlierDetection, cluster.ConsistentHash);
+            clusters[cluster.Name] = new UpstreamCluster(cluster.Name, cluster.LoadBalancer, cluster.Protocol, endpoints, cluster.Subsets, traffic, previousCluster);
         }
 
         var regexes = new RegexCache(previous.Regexes);

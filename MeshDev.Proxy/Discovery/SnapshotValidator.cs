@@ -50,6 +50,12 @@ public static class SnapshotValidator
                 return $"cluster '{cluster.Name}': protocol {(int)cluster.Protocol} is not a known protocol";
             }
 
+            var traffic = ValidateTrafficPolicy(cluster.ConnectionPool, cluster.OutlierDetection, cluster.ConsistentHash, $"cluster '{cluster.Name}'");
+            if (traffic is not null)
+            {
+                return traffic;
+            }
+
             for (var e = 0; e < cluster.Endpoints.Count; e++)
             {
                 var endpoint = cluster.Endpoints[e];
@@ -114,6 +120,74 @@ public static class SnapshotValidator
                 {
                     return $"cluster '{cluster.Name}' subset '{subset.Name}': load_balancer {(int)subset.LoadBalancer} is not a known policy";
                 }
+
+                var traffic = ValidateTrafficPolicy(subset.ConnectionPool, subset.OutlierDetection, subset.ConsistentHash, $"cluster '{cluster.Name}' subset '{subset.Name}'");
+                if (traffic is not null)
+                {
+                    return traffic;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string? ValidateTrafficPolicy(ConnectionPool? pool, OutlierDetection? outlier, ConsistentHash? hash, string where)
+    {
+        if (pool is not null)
+        {
+            if (pool.ConnectTimeoutMs < 0)
+            {
+                return $"{where}: connection_pool.connect_timeout_ms {pool.ConnectTimeoutMs} is negative";
+            }
+
+            if (pool.IdleTimeoutMs < 0)
+            {
+                return $"{where}: connection_pool.idle_timeout_ms {pool.IdleTimeoutMs} is negative";
+            }
+        }
+
+        if (outlier is not null)
+        {
+            if (outlier.MaxEjectionPercent > 100)
+            {
+                return $"{where}: outlier_detection.max_ejection_percent {outlier.MaxEjectionPercent} is not from 0 to 100";
+            }
+
+            if (outlier.MinHealthPercent > 100)
+            {
+                return $"{where}: outlier_detection.min_health_percent {outlier.MinHealthPercent} is not from 0 to 100";
+            }
+
+            if (outlier.IntervalMs < 0)
+            {
+                return $"{where}: outlier_detection.interval_ms {outlier.IntervalMs} is negative";
+            }
+
+            if (outlier.BaseEjectionTimeMs < 0)
+            {
+                return $"{where}: outlier_detection.base_ejection_time_ms {outlier.BaseEjectionTimeMs} is negative";
+            }
+        }
+
+        if (hash is not null)
+        {
+            var name = hash.KeyCase switch
+            {
+                ConsistentHash.KeyOneofCase.HttpHeaderName => hash.HttpHeaderName,
+                ConsistentHash.KeyOneofCase.HttpCookieName => hash.HttpCookieName,
+                ConsistentHash.KeyOneofCase.HttpQueryParameterName => hash.HttpQueryParameterName,
+                ConsistentHash.KeyOneofCase.UseSourceIp => hash.UseSourceIp ? "source ip" : "",
+                _ => "",
+            };
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                return $"{where}: consistent_hash needs one of http_header_name, http_cookie_name, http_query_parameter_name (not empty) or use_source_ip (true)";
+            }
+
+            if (hash.MinimumRingSize > 8_388_608)
+            {
+                return $"{where}: consistent_hash.minimum_ring_size {hash.MinimumRingSize} is above Envoy's limit of 8388608";
             }
         }
 
@@ -142,6 +216,16 @@ public static class SnapshotValidator
         if (weights != 100)
         {
             return $"{where}: destination weights add up to {weights}, not 100";
+        }
+
+        if (route.Mirror is { } mirror && !clusters.Contains(mirror.Service))
+        {
+            return $"{where}: mirror service '{mirror.Service}' has no cluster in the snapshot";
+        }
+
+        if (route.MirrorPercentage is < 0 or > 100 || double.IsNaN(route.MirrorPercentage))
+        {
+            return $"{where}: mirror_percentage {route.MirrorPercentage} is not from 0 to 100";
         }
 
         if (route.TimeoutMs < 0)

@@ -1,6 +1,9 @@
 using System.Collections.Frozen;
 using MeshDev.Core.Discovery;
+using MeshDev.Proxy.Outbound.CircuitBreaking;
 using MeshDev.Proxy.Outbound.LoadBalancing;
+using MeshDev.Proxy.Outbound.OutlierDetection;
+using MeshDev.Proxy.Telemetry;
 
 namespace MeshDev.Proxy.Discovery;
 
@@ -12,20 +15,31 @@ public sealed class UpstreamCluster
         LoadBalancerPolicy policy,
         ServiceProtocol protocol,
         IReadOnlyList<UpstreamEndpoint> endpoints,
-        IEnumerable<Subset>? subsets = null)
+        IEnumerable<Subset>? subsets = null,
+        TrafficPolicy? trafficPolicy = null,
+        UpstreamCluster? previous = null)
     {
         Name = name;
         Policy = policy == LoadBalancerPolicy.Unspecified ? LoadBalancerPolicy.LeastRequest : policy;
         Protocol = protocol;
         Endpoints = endpoints;
-        All = new EndpointSet("", FrozenDictionary<string, string>.Empty, Policy, endpoints.Where(e => e.Healthy).ToArray());
+        Ejections = EjectionTracker.CountingFrom(endpoints, DateTime.UtcNow);
+        var clusterPolicy = trafficPolicy ?? TrafficPolicy.None;
+        All = new EndpointSet("", FrozenDictionary<string, string>.Empty, Policy, endpoints.Where(e => e.Healthy).ToArray(),
+            clusterPolicy, protocol, previous?.All.Breaker ?? new CircuitBreaker(), Ejections);
         Subsets = (subsets ?? [])
             .Select(s =>
             {
                 var subsetPolicy = s.LoadBalancer == LoadBalancerPolicy.Unspecified ? Policy : s.LoadBalancer;
                 var labels = s.Labels.ToFrozenDictionary(StringComparer.Ordinal);
                 var members = endpoints.Where(e => e.Healthy && labels.All(l => e.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).ToArray();
-                return new EndpointSet(s.Name, labels, subsetPolicy, members);
+                var traffic = clusterPolicy.OverriddenBy(s.ConnectionPool, s.OutlierDetection, s.ConsistentHash);
+
+                // A subset with its own connectionPool has its own breaker; otherwise it counts against the cluster's.
+                var breaker = s.ConnectionPool is null
+                    ? All.Breaker
+                    : previous?.Subsets.GetValueOrDefault(s.Name) is { OwnBreaker: true } old ? old.Breaker : new CircuitBreaker();
+                return new EndpointSet(s.Name, labels, subsetPolicy, members, traffic, protocol, breaker, Ejections, ownBreaker: s.ConnectionPool is not null);
             })
             .ToFrozenDictionary(s => s.Name, StringComparer.Ordinal);
     }
@@ -46,6 +60,9 @@ public sealed class UpstreamCluster
     /// <summary>DestinationRule subsets by name: the healthy endpoints whose labels include the subset's.</summary>
     public FrozenDictionary<string, EndpointSet> Subsets { get; }
 
+    /// <summary>Endpoints of this cluster that outlier detection has ejected, shared by the cluster and its subsets.</summary>
+    public EjectionTracker Ejections { get; }
+
     public UpstreamEndpoint[] HealthyEndpoints => All.HealthyEndpoints;
 
     public ILoadBalancer LoadBalancer => All.LoadBalancer;
@@ -55,16 +72,87 @@ public sealed class UpstreamCluster
         subset.Length == 0 ? All : Subsets.GetValueOrDefault(subset);
 }
 
-/// <summary>Healthy endpoints to pick from and the balancer that picks, for a cluster or one of its subsets.</summary>
-public sealed class EndpointSet(string name, IReadOnlyDictionary<string, string> labels, LoadBalancerPolicy policy, UpstreamEndpoint[] healthyEndpoints)
+/// <summary>The DestinationRule trafficPolicy parts beyond the load balancer; a subset's own parts replace the cluster's.</summary>
+public sealed record TrafficPolicy(ConnectionPool? ConnectionPool, Core.Discovery.OutlierDetection? OutlierDetection, ConsistentHash? ConsistentHash)
 {
-    public string Name { get; } = name;
+    public static readonly TrafficPolicy None = new(null, null, null);
 
-    public IReadOnlyDictionary<string, string> Labels { get; } = labels;
+    public TrafficPolicy OverriddenBy(ConnectionPool? connectionPool, Core.Discovery.OutlierDetection? outlierDetection, ConsistentHash? consistentHash) =>
+        new(connectionPool ?? ConnectionPool, outlierDetection ?? OutlierDetection, consistentHash ?? ConsistentHash);
+}
 
-    public LoadBalancerPolicy Policy { get; } = policy;
+/// <summary>Healthy endpoints to pick from and the balancer that picks, for a cluster or one of its subsets.</summary>
+public sealed class EndpointSet
+{
+    public EndpointSet(
+        string name,
+        IReadOnlyDictionary<string, string> labels,
+        LoadBalancerPolicy policy,
+        UpstreamEndpoint[] healthyEndpoints,
+        TrafficPolicy? traffic = null,
+        ServiceProtocol protocol = ServiceProtocol.Unspecified,
+        CircuitBreaker? breaker = null,
+        EjectionTracker? ejections = null,
+        bool ownBreaker = true)
+    {
+        traffic ??= TrafficPolicy.None;
+        Name = name;
+        Labels = labels;
+        Policy = policy;
+        HealthyEndpoints = healthyEndpoints;
+        LoadBalancer = LoadBalancers.Create(policy);
+        Traffic = traffic;
+        Limits = CircuitBreakerLimits.From(traffic.ConnectionPool, protocol);
+        Breaker = breaker ?? new CircuitBreaker();
+        OwnBreaker = ownBreaker;
+        Ejections = ejections ?? new EjectionTracker();
+        Outlier = OutlierDetectionPolicy.From(traffic.OutlierDetection) is { Enabled: true } detection
+            ? new OutlierDetector(detection, healthyEndpoints, Ejections)
+            : null;
+        RingHash = traffic.ConsistentHash is { KeyCase: not ConsistentHash.KeyOneofCase.None } hash
+            ? new RingHashLoadBalancer(hash, healthyEndpoints)
+            : null;
+    }
 
-    public UpstreamEndpoint[] HealthyEndpoints { get; } = healthyEndpoints;
+    public string Name { get; }
 
-    public ILoadBalancer LoadBalancer { get; } = LoadBalancers.Create(policy);
+    public IReadOnlyDictionary<string, string> Labels { get; }
+
+    public LoadBalancerPolicy Policy { get; }
+
+    public UpstreamEndpoint[] HealthyEndpoints { get; }
+
+    public ILoadBalancer LoadBalancer { get; }
+
+    public TrafficPolicy Traffic { get; }
+
+    public CircuitBreakerLimits Limits { get; }
+
+    public CircuitBreaker Breaker { get; }
+
+    /// <summary>False for a subset that counts against its cluster's breaker.</summary>
+    public bool OwnBreaker { get; }
+
+    public EjectionTracker Ejections { get; }
+
+    /// <summary>Null when the set has no outlier detection.</summary>
+    public OutlierDetector? Outlier { get; }
+
+    /// <summary>Null unless the set balances by consistent hash.</summary>
+    public RingHashLoadBalancer? RingHash { get; }
+
+    /// <summary>The healthy endpoints that outlier detection has not ejected.</summary>
+    public UpstreamEndpoint[] Available(ClusterStats stats) => OutlierDetector.Available(HealthyEndpoints, Ejections, stats);
+
+    /// <summary>The first try's endpoint: by the request's hash key when the set has one and the request carries it.</summary>
+    public UpstreamEndpoint Pick(HttpContext context, UpstreamEndpoint[] candidates)
+    {
+        if (RingHash is { } ring && ring.Key.KeyOf(context) is { } key && ring.Pick(key, candidates) is { } endpoint)
+        {
+            return endpoint;
+        }
+
+        // Envoy's ring hash without a key picks at random.
+        return RingHash is null ? LoadBalancer.Pick(candidates) : RandomLoadBalancer.Instance.Pick(candidates);
+    }
 }

@@ -1,7 +1,13 @@
 namespace MeshDev.Proxy.Discovery;
 
 /// <summary>One instance of an upstream service, as the current snapshot describes it.</summary>
-public sealed class UpstreamEndpoint(string proxyId, string address, IReadOnlyDictionary<string, string> labels, bool healthy, EndpointLoad load)
+public sealed class UpstreamEndpoint(
+    string proxyId,
+    string address,
+    IReadOnlyDictionary<string, string> labels,
+    bool healthy,
+    EndpointLoad load,
+    Outbound.OutlierDetection.EndpointOutlierState? outlier = null)
 {
     public string ProxyId { get; } = proxyId;
 
@@ -16,6 +22,9 @@ public sealed class UpstreamEndpoint(string proxyId, string address, IReadOnlyDi
     public string DestinationPrefix { get; } = "http://" + address;
 
     public EndpointLoad Load { get; } = load;
+
+    /// <summary>Consecutive errors and ejections; carried over to the next snapshot with the in-flight count.</summary>
+    public Outbound.OutlierDetection.EndpointOutlierState Outlier { get; } = outlier ?? new();
 }
 
 /// <summary>

@@ -8,6 +8,9 @@ public static class ForwardingOutcome
     /// <summary>Envoy's local reply when no connection could be made, word for word.</summary>
     public const string ConnectFailureBody = "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
 
+    /// <summary>Envoy's local reply when a circuit breaker refuses the request (response flag UO), word for word.</summary>
+    public const string OverflowBody = "upstream connect error or disconnect/reset before headers. reset reason: overflow";
+
     /// <summary>Envoy's local reply for response flag UH.</summary>
     public const string NoHealthyUpstreamBody = "no healthy upstream";
 
@@ -41,6 +44,22 @@ public static class ForwardingOutcome
     {
         context.Response.Clear();
         context.Features.Set<IForwarderErrorFeature>(null);
+    }
+
+    /// <summary>Envoy's answer to a request its circuit breaker refused: 503 and x-envoy-overloaded.</summary>
+    public static Task WriteOverflowAsync(HttpContext context)
+    {
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return Task.CompletedTask;
+        }
+
+        context.Response.Clear();
+        context.Response.Headers["x-envoy-overloaded"] = "true";
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.ContentType = "text/plain";
+        return context.Response.WriteAsync(OverflowBody);
     }
 
     /// <summary>A reply the proxy makes itself, in plain text like Envoy's.</summary>

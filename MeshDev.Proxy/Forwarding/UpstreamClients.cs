@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Configuration;
@@ -13,9 +14,12 @@ public sealed class UpstreamClients : IDisposable
 {
     private readonly UpstreamClient _http11;
     private readonly UpstreamClient _http2;
+    private readonly ProxyOptions _options;
+    private readonly ConcurrentDictionary<(bool Http2, TimeSpan ConnectTimeout, TimeSpan IdleTimeout), UpstreamClient> _tuned = new();
 
     public UpstreamClients(ProxyOptions options)
     {
+        _options = options;
         _http11 = new UpstreamClient(CreateInvoker(options), new ForwarderRequestConfig
         {
             Version = HttpVersion.Version11,
@@ -32,13 +36,45 @@ public sealed class UpstreamClients : IDisposable
 
     public UpstreamClient For(ServiceProtocol protocol) => ServiceProtocols.UsesHttp2(protocol) ? _http2 : _http11;
 
+    /// <summary>
+    /// The client for a cluster whose connectionPool sets tcp.connectTimeout or an idle timeout: its own connection
+    /// pool with those settings, shared by every cluster with the same ones. Other clusters share the protocol's pool.
+    /// </summary>
+    public UpstreamClient For(ServiceProtocol protocol, ConnectionPool? pool)
+    {
+        if (pool is null || (pool.ConnectTimeoutMs <= 0 && pool.IdleTimeoutMs <= 0))
+        {
+            return For(protocol);
+        }
+
+        var http2 = ServiceProtocols.UsesHttp2(protocol);
+        var key = (http2,
+            pool.ConnectTimeoutMs > 0 ? TimeSpan.FromMilliseconds(pool.ConnectTimeoutMs) : _options.Tuning.ConnectTimeout,
+            pool.IdleTimeoutMs > 0 ? TimeSpan.FromMilliseconds(pool.IdleTimeoutMs) : TimeSpan.Zero);
+        return _tuned.GetOrAdd(key, static (k, self) =>
+        {
+            var shared = k.Http2 ? self._http2 : self._http11;
+            return new UpstreamClient(CreateInvoker(k.ConnectTimeout, k.IdleTimeout), shared.RequestConfig);
+        }, this);
+    }
+
     public void Dispose()
     {
         _http11.Invoker.Dispose();
         _http2.Invoker.Dispose();
+        foreach (var client in _tuned.Values)
+        {
+            client.Invoker.Dispose();
+        }
     }
 
-    private static HttpMessageInvoker CreateInvoker(ProxyOptions options) => new(new SocketsHttpHandler
+    private static HttpMessageInvoker CreateInvoker(ProxyOptions options) => CreateInvoker(options.Tuning.ConnectTimeout, TimeSpan.Zero);
+
+    // SocketsHttpHandler's own default.
+    private static readonly TimeSpan DefaultPooledConnectionIdleTimeout = TimeSpan.FromMinutes(1);
+
+    /// <param name="idleTimeout">Zero: the handler's default for idle pooled connections.</param>
+    private static HttpMessageInvoker CreateInvoker(TimeSpan connectTimeout, TimeSpan idleTimeout) => new(new SocketsHttpHandler
     {
         // A proxy passes requests through as they are: no system proxy, redirects, cookies or decompression of
         // its own, and no trace headers until the mesh propagates traces deliberately.
@@ -47,7 +83,8 @@ public sealed class UpstreamClients : IDisposable
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
         EnableMultipleHttp2Connections = true,
-        ConnectTimeout = options.Tuning.ConnectTimeout,
+        ConnectTimeout = connectTimeout,
+        PooledConnectionIdleTimeout = idleTimeout > TimeSpan.Zero ? idleTimeout : DefaultPooledConnectionIdleTimeout,
         ActivityHeadersPropagator = null,
     }, disposeHandler: true);
 }

@@ -3,6 +3,7 @@ using System.Net.Http;
 using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Forwarding;
+using MeshDev.Proxy.Outbound.CircuitBreaking;
 using MeshDev.Proxy.Outbound.LoadBalancing;
 using MeshDev.Proxy.Routing;
 using MeshDev.Proxy.Telemetry;
@@ -20,6 +21,7 @@ public sealed class RouteForwarder(
     IHttpForwarder forwarder,
     SnapshotStore snapshots,
     UpstreamClients clients,
+    RequestMirror mirror,
     StatsRegistry stats,
     ILogger<RouteForwarder> logger)
 {
@@ -95,24 +97,108 @@ public sealed class RouteForwarder(
             return;
         }
 
+        // Outlier detection may have ejected some of them; the rest take the traffic.
+        var available = endpoints.Available(clusterStats);
+        if (available.Length == 0)
+        {
+            clusterStats.NoHealthyUpstream.Increment();
+            await ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status503ServiceUnavailable, ForwardingOutcome.NoHealthyUpstreamBody);
+            return;
+        }
+
         if (!route.RequestHeaders.IsEmpty)
         {
             route.RequestHeaders.Apply(context.Request.Headers);
         }
 
         var policy = route.Retries;
-        var body = await RequestBodyReplay.PrepareAsync(context, policy.Retries > 0);
+        var mirrored = route.Mirror is { } mirrorRoute && mirrorRoute.Applies() ? mirrorRoute : null;
+        var body = await RequestBodyReplay.PrepareAsync(context, policy.Retries > 0 || mirrored is not null);
+        if (mirrored is not null)
+        {
+            await mirror.TryMirrorAsync(context, mirrored, snapshot, scope.FallbackProtocol, body, scope.Stats);
+        }
+
         using var routeTimeout = route.Timeout > TimeSpan.Zero ? new CancellationTokenSource(route.Timeout) : null;
-        var client = clients.For(cluster.Protocol == ServiceProtocol.Unspecified ? scope.FallbackProtocol : cluster.Protocol);
+        if (!await AdmitAsync(context, endpoints, clusterStats, routeTimeout))
+        {
+            return;
+        }
+
+        var retrySlot = new RetrySlot(endpoints.Breaker);
+        try
+        {
+            await ForwardTriesAsync(context, scope, route, cluster, endpoints, available, body, routeTimeout, clusterStats, retrySlot);
+        }
+        finally
+        {
+            retrySlot.Finish();
+            endpoints.Breaker.Release();
+        }
+    }
+
+    /// <summary>
+    /// The circuit breaker's verdict: through at once, through after waiting among the pending requests, or 503 with
+    /// x-envoy-overloaded (Envoy's UO) when the pending queue is full too.
+    /// </summary>
+    /// <returns>False when the request was answered here.</returns>
+    private static async ValueTask<bool> AdmitAsync(HttpContext context, EndpointSet endpoints, ClusterStats clusterStats, CancellationTokenSource? routeTimeout)
+    {
+        Admission admission;
+        using var linked = routeTimeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, routeTimeout.Token);
+        try
+        {
+            admission = await endpoints.Breaker.AcquireAsync(endpoints.Limits, linked?.Token ?? context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            if (routeTimeout is { IsCancellationRequested: true } && !context.RequestAborted.IsCancellationRequested)
+            {
+                await ReplyTimeoutAsync(context, clusterStats);
+            }
+
+            return false;
+        }
+
+        if (admission == Admission.Admitted)
+        {
+            return true;
+        }
+
+        clusterStats.ConnectionOverflow.Increment();
+        if (admission == Admission.Queued)
+        {
+            return true;
+        }
+
+        clusterStats.PendingOverflow.Increment();
+        await ForwardingOutcome.WriteOverflowAsync(context);
+        return false;
+    }
+
+    private async Task ForwardTriesAsync(
+        HttpContext context,
+        RouteScope scope,
+        CompiledRoute route,
+        UpstreamCluster cluster,
+        EndpointSet endpoints,
+        UpstreamEndpoint[] available,
+        RequestBodyKind body,
+        CancellationTokenSource? routeTimeout,
+        ClusterStats clusterStats,
+        RetrySlot retrySlot)
+    {
+        var policy = route.Retries;
+        var client = clients.For(cluster.Protocol == ServiceProtocol.Unspecified ? scope.FallbackProtocol : cluster.Protocol, endpoints.Traffic.ConnectionPool);
         var transformer = new RouteTransformer(policy, route.ResponseHeaders);
-        var candidates = endpoints.HealthyEndpoints;
+        var candidates = available;
 
         for (var attempt = 0; ; attempt++)
         {
             // A retry picks the least loaded of the endpoints not tried yet rather than asking the balancer again: a
             // second round-robin turn would move the rotation on, and every other request would then meet the failed
             // endpoint first.
-            var endpoint = attempt == 0 ? endpoints.LoadBalancer.Pick(candidates) : LeastRequestLoadBalancer.Instance.Pick(candidates);
+            var endpoint = attempt == 0 ? endpoints.Pick(context, candidates) : LeastRequestLoadBalancer.Instance.Pick(candidates);
             var retriesLeft = attempt < policy.Retries;
             transformer.StartTry();
             transformer.HoldRetriableResponses = retriesLeft && body != RequestBodyKind.Streamed && policy.RetriesOnResponses;
@@ -132,6 +218,12 @@ public sealed class RouteForwarder(
             finally
             {
                 endpoint.Load.Finished();
+                retrySlot.Finish();
+            }
+
+            if (error == ForwarderError.None && transformer.LastStatusCode != 0)
+            {
+                endpoints.Outlier?.Record(endpoint, transformer.LastStatusCode, clusterStats);
             }
 
             TryFailure? failure = null;
@@ -170,6 +262,9 @@ public sealed class RouteForwarder(
                     return;
                 }
 
+                // The endpoint could not be reached or broke off: a gateway failure for outlier detection.
+                endpoints.Outlier?.Record(endpoint, 0, clusterStats);
+
                 if (failure == TryFailure.ConnectFailure)
                 {
                     clusterStats.ConnectFailures.Increment();
@@ -185,7 +280,7 @@ public sealed class RouteForwarder(
             // body is still unread.
             var retriable = failure is null || policy.IsRetriable(failure.Value);
             var replayable = body != RequestBodyKind.Streamed || failure == TryFailure.ConnectFailure;
-            candidates = NextCandidates(candidates, endpoint, endpoints.HealthyEndpoints, strict: failure == TryFailure.ConnectFailure);
+            candidates = NextCandidates(candidates, endpoint, available, strict: failure == TryFailure.ConnectFailure);
             if (!retriable || !retriesLeft || !replayable || candidates.Length == 0)
             {
                 if (retriable && policy.Retries > 0 && !retriesLeft)
@@ -194,6 +289,23 @@ public sealed class RouteForwarder(
                 }
 
                 await ReplyFailureAsync(context, failure, cluster.Name, attempt + 1, endpoint);
+                return;
+            }
+
+            if (!retrySlot.TryTake(endpoints.Limits))
+            {
+                // Envoy's retry_overflow: max_retries retries are in flight to this cluster, so this one is not made.
+                clusterStats.RetryOverflow.Increment();
+                if (failure is null)
+                {
+                    // The retriable response was held back for the retry and is gone; answer as Envoy's breaker does.
+                    await ForwardingOutcome.WriteOverflowAsync(context);
+                }
+                else
+                {
+                    await ReplyFailureAsync(context, failure, cluster.Name, attempt + 1, endpoint);
+                }
+
                 return;
             }
 
@@ -306,5 +418,22 @@ public sealed class RouteForwarder(
         }
 
         return ForwardingOutcome.WriteLocalReplyAsync(context, fault.AbortHttpStatus, FaultAbortBody);
+    }
+}
+
+/// <summary>The one retry a request may have in flight against its cluster's max_retries at any time.</summary>
+internal sealed class RetrySlot(CircuitBreaker breaker)
+{
+    private bool _held;
+
+    public bool TryTake(CircuitBreakerLimits limits) => _held = breaker.TryStartRetry(limits);
+
+    public void Finish()
+    {
+        if (_held)
+        {
+            _held = false;
+            breaker.RetryFinished();
+        }
     }
 }

@@ -19,10 +19,14 @@ public sealed class RouteTransformer(RetryPolicy retries, HeaderOperations respo
     /// <summary>The last try's response was one the policy would retry (whether or not it was held back).</summary>
     public bool LastResponseRetriable { get; private set; }
 
+    /// <summary>Status of the upstream's response to the last try; 0 when none arrived. Outlier detection reads it.</summary>
+    public int LastStatusCode { get; private set; }
+
     public void StartTry()
     {
         HeldBack = false;
         LastResponseRetriable = false;
+        LastStatusCode = 0;
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
@@ -32,6 +36,7 @@ public sealed class RouteTransformer(RetryPolicy retries, HeaderOperations respo
             return await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         }
 
+        LastStatusCode = (int)proxyResponse.StatusCode;
         string? grpcStatus = null;
         if (retries.ReadsGrpcStatus && proxyResponse.Headers.TryGetValues("grpc-status", out var values))
         {

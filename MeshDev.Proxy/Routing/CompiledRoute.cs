@@ -9,7 +9,8 @@ public sealed class CompiledRoute(
     RetryPolicy retries,
     RouteFault? fault,
     HeaderOperations requestHeaders,
-    HeaderOperations responseHeaders)
+    HeaderOperations responseHeaders,
+    RouteMirror? mirror = null)
 {
     private readonly int _totalWeight = destinations.Sum(d => d.Weight);
 
@@ -27,6 +28,9 @@ public sealed class CompiledRoute(
     public RouteFault? Fault { get; } = fault;
     public HeaderOperations RequestHeaders { get; } = requestHeaders;
     public HeaderOperations ResponseHeaders { get; } = responseHeaders;
+
+    /// <summary>Null: no mirroring.</summary>
+    public RouteMirror? Mirror { get; } = mirror;
 
     /// <summary>What a listener without a route table does: everything to its own service, Istio's default policy.</summary>
     public static CompiledRoute CatchAll(string service) =>
@@ -84,6 +88,12 @@ public sealed class RouteDestination(string service, string subset, int weight)
 
     /// <summary>The stats of <see cref="Service"/>, looked up on first use and then kept with the compiled route.</summary>
     public Telemetry.ClusterStats? Stats { get; set; }
+}
+
+/// <summary>Where a route sends copies of its requests, and for what share of them (0..100).</summary>
+public sealed record RouteMirror(string Service, string Subset, double Percentage)
+{
+    public bool Applies() => Percentage >= 100 || (Percentage > 0 && Random.Shared.NextDouble() * 100 < Percentage);
 }
 
 /// <summary>The routes of one listener in evaluation order.</summary>

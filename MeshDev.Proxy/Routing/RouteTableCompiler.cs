@@ -34,7 +34,8 @@ public static class RouteTableCompiler
                 retries,
                 CompileFault(route.Fault),
                 HeaderOperations.From(route.RequestHeaders),
-                HeaderOperations.From(route.ResponseHeaders));
+                HeaderOperations.From(route.ResponseHeaders),
+                route.Mirror is { } mirror ? new RouteMirror(mirror.Service, mirror.Subset, route.MirrorPercentage == 0 ? 100 : route.MirrorPercentage) : null);
         }
 
         return new CompiledRouteTable(table.Name, routes);

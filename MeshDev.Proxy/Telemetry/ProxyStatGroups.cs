@@ -15,6 +15,13 @@ public sealed class ClusterStats
         PerTryTimeouts = registry.Counter(StatName.Of(prefix + "upstream_rq_per_try_timeout", "meshdev_cluster_upstream_rq_per_try_timeout", scope));
         RetrySuccesses = registry.Counter(StatName.Of(prefix + "upstream_rq_retry_success", "meshdev_cluster_upstream_rq_retry_success", scope));
         RetryLimitExceeded = registry.Counter(StatName.Of(prefix + "upstream_rq_retry_limit_exceeded", "meshdev_cluster_upstream_rq_retry_limit_exceeded", scope));
+        PendingOverflow = registry.Counter(StatName.Of(prefix + "upstream_rq_pending_overflow", "meshdev_cluster_upstream_rq_pending_overflow", scope));
+        ConnectionOverflow = registry.Counter(StatName.Of(prefix + "upstream_cx_overflow", "meshdev_cluster_upstream_cx_overflow", scope));
+        RetryOverflow = registry.Counter(StatName.Of(prefix + "upstream_rq_retry_overflow", "meshdev_cluster_upstream_rq_retry_overflow", scope));
+        OutlierEjectionsEnforced = registry.Counter(StatName.Of(prefix + "outlier_detection.ejections_enforced_total", "meshdev_cluster_outlier_detection_ejections_enforced_total", scope));
+        OutlierConsecutive5xx = registry.Counter(StatName.Of(prefix + "outlier_detection.ejections_enforced_consecutive_5xx", "meshdev_cluster_outlier_detection_ejections_enforced_consecutive_5xx", scope));
+        OutlierConsecutiveGatewayFailure = registry.Counter(StatName.Of(prefix + "outlier_detection.ejections_enforced_consecutive_gateway_failure", "meshdev_cluster_outlier_detection_ejections_enforced_consecutive_gateway_failure", scope));
+        OutlierEjectionsActive = registry.Gauge(StatName.Of(prefix + "outlier_detection.ejections_active", "meshdev_cluster_outlier_detection_ejections_active", scope));
         RequestTime = registry.Histogram(StatName.Of(prefix + "upstream_rq_time", "meshdev_cluster_upstream_rq_time", scope));
         ResponseCodes = new ResponseCodeStats(registry, prefix + "upstream_rq_", "meshdev_cluster_upstream_rq", scope);
     }
@@ -36,6 +43,20 @@ public sealed class ClusterStats
 
     /// <summary>Requests whose last allowed try still failed in a way the policy would retry.</summary>
     public Counter RetryLimitExceeded { get; }
+
+    /// <summary>Envoy's response flag UO: refused by the circuit breaker because the pending queue was full.</summary>
+    public Counter PendingOverflow { get; }
+
+    /// <summary>Requests that found the cluster's connection (or HTTP/2 request) limit reached, queued or refused.</summary>
+    public Counter ConnectionOverflow { get; }
+
+    /// <summary>Retries not attempted because max_retries retries were already in flight.</summary>
+    public Counter RetryOverflow { get; }
+
+    public Counter OutlierEjectionsEnforced { get; }
+    public Counter OutlierConsecutive5xx { get; }
+    public Counter OutlierConsecutiveGatewayFailure { get; }
+    public Gauge OutlierEjectionsActive { get; }
 
     public Histogram RequestTime { get; }
 
@@ -92,7 +113,11 @@ public sealed class RouteStats
         NoRoute = registry.Counter(StatName.Of($"route.{table}.no_route", "meshdev_route_no_route", scope));
         DelaysInjected = registry.Counter(StatName.Of($"fault.{table}.delays_injected", "meshdev_fault_delays_injected", scope));
         AbortsInjected = registry.Counter(StatName.Of($"fault.{table}.aborts_injected", "meshdev_fault_aborts_injected", scope));
+        Mirrored = registry.Counter(StatName.Of($"route.{table}.mirrored", "meshdev_route_mirrored", scope));
     }
+
+    /// <summary>Requests a copy of which went to the route's mirror.</summary>
+    public Counter Mirrored { get; }
 
     public Counter NoRoute { get; }
 

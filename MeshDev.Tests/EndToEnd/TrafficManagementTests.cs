@@ -108,6 +108,120 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
     }
 
     [Fact]
+    public async Task A_half_second_timeout_on_reviews_makes_it_unavailable_in_about_a_second_when_ratings_is_slow()
+    {
+        // Istio's request-timeouts task: reviews to v2, ratings delayed 2 s, then a 0.5 s timeout on reviews.
+        await ApplyAsync("destination-rule-all.yaml");
+        await ApplyYamlAsync("request-timeouts", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: reviews
+            spec:
+              hosts:
+              - reviews
+              http:
+              - route:
+                - destination:
+                    host: reviews
+                    subset: v2
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: ratings
+            spec:
+              hosts:
+              - ratings
+              http:
+              - fault:
+                  delay:
+                    percentage:
+                      value: 100
+                    fixedDelay: 2s
+                route:
+                - destination:
+                    host: ratings
+                    subset: v1
+            """);
+
+        var stopwatch = Stopwatch.StartNew();
+        var slow = BookinfoPage.Parse(await mesh.GetPageAsync());
+        var withoutTimeout = stopwatch.Elapsed;
+        Assert.Equal("reviews-v2", slow.ServedBy);
+        Assert.Equal(["black"], slow.StarColors);
+        Assert.InRange(withoutTimeout, TimeSpan.FromSeconds(1.8), TimeSpan.FromSeconds(4));
+
+        await ApplyYamlAsync("request-timeouts", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: reviews
+            spec:
+              hosts:
+              - reviews
+              http:
+              - route:
+                - destination:
+                    host: reviews
+                    subset: v2
+                timeout: 0.5s
+            """);
+
+        stopwatch.Restart();
+        var page = await mesh.GetPageAsync();
+        var withTimeout = stopwatch.Elapsed;
+        output.WriteLine($"page without the timeout: {withoutTimeout.TotalMilliseconds:F0} ms; with it: {withTimeout.TotalMilliseconds:F0} ms");
+        // productpage tries reviews twice; each try ends at the 0.5 s timeout.
+        Assert.InRange(withTimeout, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(2));
+        Assert.Contains("Sorry, product reviews are currently unavailable for this book.", page, StringComparison.Ordinal);
+        var stats = await mesh.GetStatsAsync("productpage-v1-sidecar");
+        Assert.True(stats.Counter("cluster.reviews.upstream_rq_timeout") >= 2, "productpage's sidecar counted no reviews timeout (UT)");
+    }
+
+    [Fact]
+    public async Task A_refused_document_names_field_and_line_and_leaves_routing_as_it_was()
+    {
+        await ApplyAsync("destination-rule-all.yaml", "virtual-service-all-v1.yaml");
+
+        // Weights adding up to 90, and a subset no DestinationRule defines: the whole apply is refused.
+        const string broken = """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: reviews
+            spec:
+              hosts:
+              - reviews
+              http:
+              - route:
+                - destination:
+                    host: reviews
+                    subset: v3
+                  weight: 50
+                - destination:
+                    host: reviews
+                    subset: v9
+                  weight: 40
+            """;
+        using var content = new StringContent(broken, Encoding.UTF8, "application/yaml");
+        using var response = await mesh.Http.PostAsync(new Uri(BookinfoAppFixture.ControlPlane, "/api/v1/config?source=broken.yaml"), content);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        var messages = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("messages").EnumerateArray().ToList();
+        Assert.Contains(messages, m => m.GetProperty("field").GetString() == "spec.http[0].route"
+            && m.GetProperty("line").GetInt32() > 0 && m.GetProperty("source").GetString() == "broken.yaml"
+            && m.GetProperty("message").GetString()!.Contains("100", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.GetProperty("field").GetString()!.StartsWith("spec.http[0].route[1].destination.subset", StringComparison.Ordinal)
+            && m.GetProperty("message").GetString()!.Contains("v9", StringComparison.Ordinal));
+
+        // The running config is the one before the refused apply: every page from v1.
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal("reviews-v1", BookinfoPage.Parse(await mesh.GetPageAsync()).ServedBy);
+        }
+    }
+
+    [Fact]
     public async Task A_file_saved_in_the_watched_folder_changes_routing_without_a_restart()
     {
         var folder = Path.Combine(ManifestTests.RepositoryRoot(), "samples", "Bookinfo", "mesh");
@@ -157,22 +271,24 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
     private async Task ApplyAsync(params string[] files)
     {
         var networking = Path.Combine(ManifestTests.RepositoryRoot(), "samples", "Bookinfo", "networking");
-        long configVersion = 0;
         foreach (var file in files)
         {
-            var yaml = await File.ReadAllTextAsync(Path.Combine(networking, file));
-            using var content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
-            using var response = await mesh.Http.PostAsync(new Uri(BookinfoAppFixture.ControlPlane, $"/api/v1/config?source={file}"), content);
-            var body = await response.Content.ReadAsStringAsync();
-            Assert.True(response.IsSuccessStatusCode, $"applying {file} answered {(int)response.StatusCode}: {body}");
-            var result = JsonDocument.Parse(body).RootElement;
-            foreach (var applied in result.GetProperty("applied").EnumerateArray())
-            {
-                _applied.Add((applied.GetProperty("kind").GetString()!, applied.GetProperty("namespace").GetString()!, applied.GetProperty("name").GetString()!));
-            }
-            configVersion = result.GetProperty("configVersion").GetInt64();
+            await ApplyYamlAsync(file, await File.ReadAllTextAsync(Path.Combine(networking, file)));
         }
-        await mesh.WaitForMeshInSyncAsync(TimeSpan.FromSeconds(20), configVersion);
+    }
+
+    private async Task ApplyYamlAsync(string source, string yaml)
+    {
+        using var content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
+        using var response = await mesh.Http.PostAsync(new Uri(BookinfoAppFixture.ControlPlane, $"/api/v1/config?source={source}"), content);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"applying {source} answered {(int)response.StatusCode}: {body}");
+        var result = JsonDocument.Parse(body).RootElement;
+        foreach (var applied in result.GetProperty("applied").EnumerateArray())
+        {
+            _applied.Add((applied.GetProperty("kind").GetString()!, applied.GetProperty("namespace").GetString()!, applied.GetProperty("name").GetString()!));
+        }
+        await mesh.WaitForMeshInSyncAsync(TimeSpan.FromSeconds(20), result.GetProperty("configVersion").GetInt64());
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
