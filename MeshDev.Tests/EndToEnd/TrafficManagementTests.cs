@@ -222,6 +222,119 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
     }
 
     [Fact]
+    public async Task A_connection_pool_of_one_overflows_under_concurrent_load_and_counts_it()
+    {
+        // Without a rule every one of 20 concurrent page loads succeeds.
+        Assert.All(await LoadConcurrentlyAsync(20), status => Assert.Equal(200, status));
+
+        await ApplyYamlAsync("circuit-breaker", """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: productpage
+            spec:
+              host: productpage
+              trafficPolicy:
+                connectionPool:
+                  tcp:
+                    maxConnections: 1
+                  http:
+                    http1MaxPendingRequests: 1
+            """);
+        var before = (await mesh.GetStatsAsync("gateway")).Counter("cluster.productpage.upstream_rq_pending_overflow");
+
+        var statuses = await LoadConcurrentlyAsync(20);
+        var overflowed = statuses.Count(status => status == 503);
+        output.WriteLine($"{overflowed} of 20 concurrent page loads overflowed the pool");
+        Assert.InRange(overflowed, 1, 18);
+        Assert.All(statuses, status => Assert.Contains(status, new[] { 200, 503 }));
+        var counted = (await mesh.GetStatsAsync("gateway")).Counter("cluster.productpage.upstream_rq_pending_overflow") - before;
+        Assert.Equal(overflowed, counted);
+    }
+
+    [Fact]
+    public async Task Mirroring_to_v2_sends_v2_copies_while_every_page_comes_from_v1()
+    {
+        await ApplyAsync("destination-rule-all.yaml");
+        await ApplyYamlAsync("mirroring", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: reviews
+            spec:
+              hosts:
+              - reviews
+              http:
+              - route:
+                - destination:
+                    host: reviews
+                    subset: v1
+                  weight: 100
+                mirror:
+                  host: reviews
+                  subset: v2
+                mirrorPercentage:
+                  value: 100
+            """);
+        var v2Before = (await mesh.GetStatsAsync("reviews-v2-sidecar")).Counter("inbound.reviews.rq_total");
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("reviews-v1", BookinfoPage.Parse(await mesh.GetPageAsync()).ServedBy);
+        }
+
+        // Copies are fire and forget: give the last ones a moment to land.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        long copies;
+        while ((copies = (await mesh.GetStatsAsync("reviews-v2-sidecar")).Counter("inbound.reviews.rq_total") - v2Before) < 20 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.True(copies >= 20, $"reviews-v2 received {copies} mirrored requests for 20 pages");
+    }
+
+    [Fact]
+    public async Task A_consistent_hash_on_the_end_user_header_keeps_each_user_on_one_version()
+    {
+        await ApplyYamlAsync("consistent-hash", """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: reviews
+            spec:
+              host: reviews
+              trafficPolicy:
+                loadBalancer:
+                  consistentHash:
+                    httpHeaderName: end-user
+            """);
+
+        var versions = new HashSet<string>();
+        foreach (var user in new[] { "ana", "bo", "chen", "dita", "emil", "fay", "gus", "hana" })
+        {
+            var servedBy = new HashSet<string>();
+            for (var i = 0; i < 8; i++)
+            {
+                servedBy.Add(BookinfoPage.Parse(await mesh.GetPageAsync(userCookie: user)).ServedBy);
+            }
+            Assert.Single(servedBy);
+            versions.UnionWith(servedBy);
+        }
+        // Eight users over three versions: the hash spreads them rather than pinning everyone to one.
+        Assert.True(versions.Count >= 2, $"every user landed on {string.Join(", ", versions)}");
+    }
+
+    private async Task<int[]> LoadConcurrentlyAsync(int count)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = count }) { Timeout = TimeSpan.FromSeconds(30) };
+        return await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+        {
+            using var response = await client.GetAsync(new Uri(BookinfoAppFixture.Gateway, "/productpage"));
+            return (int)response.StatusCode;
+        }));
+    }
+
+    [Fact]
     public async Task A_file_saved_in_the_watched_folder_changes_routing_without_a_restart()
     {
         var folder = Path.Combine(ManifestTests.RepositoryRoot(), "samples", "Bookinfo", "mesh");
