@@ -53,51 +53,8 @@ OUT="$BENCH_DIR/results/$STAMP"
 LOGS="$OUT/logs"
 mkdir -p "$LOGS"
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# ---------------------------------------------------------------------------------------------------------------
-# Processes: every one this script starts is remembered and stopped on exit, whatever the exit.
-PIDS=()
-LAST_PID=""
-
-start_bg() { # name command...  (stdout/stderr to logs/<name>.log; sets LAST_PID)
-  local name="$1"; shift
-  "$@" >"$LOGS/$name.log" 2>&1 &
-  LAST_PID=$!
-  PIDS+=("$LAST_PID")
-  echo "$LAST_PID $name" >>"$OUT/pids"
-}
-
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  local pid
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-    pid="${PIDS[$i]}"
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for _ in $(seq 1 50); do
-    local alive=0
-    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive == 0)) && break
-    sleep 0.1
-  done
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  ((status != 0)) && log "stopped (exit $status); logs in $LOGS"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-alive_or_die() { # pid name
-  kill -0 "$1" 2>/dev/null && return 0
-  log "$2 exited early; last lines of its log:"
-  tail -n 30 "$LOGS/$2.log" >&2 || true
-  exit 1
-}
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$BENCH_DIR/lib.sh"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Tools
@@ -113,28 +70,6 @@ ensure_tools() {
   apt-get update -qq >"$LOGS/apt.log" 2>&1
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >>"$LOGS/apt.log" 2>&1 \
     || die "apt-get install ${missing[*]} failed; see $LOGS/apt.log"
-}
-
-free_ports() { # count → that many free loopback TCP ports, one per line
-  python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print("\n".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-wait_http() { # url timeout_seconds pid name → waits for a 200
-  local url="$1" timeout="$2" pid="$3" name="$4" deadline=$((SECONDS + $2))
-  while ((SECONDS < deadline)); do
-    alive_or_die "$pid" "$name"
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)" == 200 ]] && return 0
-    sleep 0.25
-  done
-  die "$name: $url did not answer 200 within ${timeout}s; see $LOGS/$name.log"
 }
 
 check_path() { # config url → one request must bring back 200 and the whole body
@@ -193,32 +128,6 @@ proxy_conf() { # dir port upstream_port
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# MeshDev
-build_project() { # csproj
-  local attempt
-  for attempt in 1 2 3; do
-    if (cd "$REPO_DIR" && dotnet build "$1" -c Release -nologo) >>"$LOGS/build.log" 2>&1; then
-      return 0
-    fi
-    if grep -qiE 'being used by another process|file.?lock|cannot access the file' "$LOGS/build.log"; then
-      log "build of $1 hit a file lock (attempt $attempt); retrying in 20 s"
-      sleep 20
-    else
-      break
-    fi
-  done
-  tail -n 30 "$LOGS/build.log" >&2
-  die "dotnet build $1 -c Release failed; see $LOGS/build.log (or run with SKIP_MESHDEV=1)"
-}
-
-# The run uses a private copy of the build output, so a rebuild in the work tree cannot swap a dll under a
-# running proxy.
-copy_build() { # source_dir dest_dir dll
-  [[ -f "$1/$3" ]] || die "$1/$3 not found; build it or point PROXY_DIR/CONTROLPLANE_DIR at its output"
-  mkdir -p "$2"
-  cp -a "$1/." "$2/"
-}
-
 proc_kb() { # pid field → value in kB
   awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
@@ -235,24 +144,6 @@ record_memory() { # name pid phase round
   done
   printf '{"process":"%s","pid":%d,"phase":"%s","round":%d,"rss_kb":%d,"hwm_kb":%d,"pss_kb":%d}\n' \
     "$1" "$2" "$3" "$4" "$rss" "$hwm" "$pss" >>"$OUT/memory.jsonl"
-}
-
-# The control plane's own view: every named proxy connected and acknowledging the snapshot it was sent.
-wait_in_sync() { # api_url proxy_id...
-  local url="$1" deadline=$((SECONDS + 30)); shift
-  while ((SECONDS < deadline)); do
-    curl -s --max-time 2 "$url" >"$OUT/controlplane-proxies.json" || true
-    python3 - "$OUT/controlplane-proxies.json" "$@" <<'EOF' && return 0
-import json, sys
-try:
-    proxies = {p["id"]: p for p in json.load(open(sys.argv[1]))}
-except (ValueError, KeyError, TypeError):
-    sys.exit(1)
-sys.exit(0 if all(proxies.get(i, {}).get("connected") and proxies.get(i, {}).get("inSync") for i in sys.argv[2:]) else 1)
-EOF
-    sleep 0.5
-  done
-  die "the control plane at $url does not show $* connected and in sync; last answer in $OUT/controlplane-proxies.json"
 }
 
 save_admin() { # name admin_port suffix — the sidecar's own counters and config, for looking into odd figures
