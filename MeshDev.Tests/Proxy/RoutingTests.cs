@@ -24,7 +24,7 @@ public sealed class RoutingTests
                     .WithSubset("v1", ("version", "v1"))
                     .WithSubset("v2", ("version", "v2")))
             .With(Routes.Table("reviews", toV2, Routes.Route("rest", "reviews", "v1")));
-        await using var sidecar = await Sidecar.StartAsync(snapshot);
+        await using var sidecar = await ScriptedSidecar.StartAsync(snapshot);
 
         using var client = new HttpClient();
         for (var i = 0; i < 5; i++)
@@ -48,7 +48,7 @@ public sealed class RoutingTests
     public async Task Unknown_subset_gives_no_healthy_upstream()
     {
         await using var backend = await TestBackend.StartAsync(c => c.Response.WriteAsync("ok"));
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
             .With(Routes.Table("reviews", Routes.Route("all", "reviews", "v3"))));
 
         using var client = new HttpClient();
@@ -61,7 +61,7 @@ public sealed class RoutingTests
     public async Task No_matching_route_is_404_with_an_empty_body_and_counted()
     {
         await using var backend = await TestBackend.StartAsync(c => c.Response.WriteAsync("ok"));
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
             .With(Routes.Table("reviews", Routes.Route("only-api", "reviews", match: Routes.Match(uri: new StringMatch { Prefix = "/api" })))));
 
         using var client = new HttpClient();
@@ -83,7 +83,7 @@ public sealed class RoutingTests
                     .WithSubset("v1", ("version", "v1"))
                     .WithSubset("v2", ("version", "v2")))
             .With(Routes.Table("reviews", Routes.Split("split", ("reviews", "v1", 50), ("reviews", "v2", 50))));
-        await using var sidecar = await Sidecar.StartAsync(snapshot);
+        await using var sidecar = await ScriptedSidecar.StartAsync(snapshot);
 
         using var client = new HttpClient();
         var toV1 = 0;
@@ -104,7 +104,7 @@ public sealed class RoutingTests
         await using var backend = await TestBackend.StartAsync(c => c.Response.WriteAsync("ok"));
         var route = Routes.Route("slow", "reviews");
         route.Fault = new FaultInjection { Delay = new FaultDelay { FixedDelayMs = 600, Percentage = 100 } };
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
             .With(Routes.Table("reviews", route)));
 
         using var client = new HttpClient();
@@ -121,7 +121,7 @@ public sealed class RoutingTests
         await using var backend = await TestBackend.StartAsync(c => { Interlocked.Increment(ref hits); return c.Response.WriteAsync("ok"); });
         var route = Routes.Route("broken", "reviews");
         route.Fault = new FaultInjection { Abort = new FaultAbort { HttpStatus = 500, Percentage = 100 } };
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
             .With(Routes.Table("reviews", route)));
 
         using var client = new HttpClient();
@@ -147,7 +147,7 @@ public sealed class RoutingTests
         });
         var route = Routes.Route("impatient", "reviews");
         route.TimeoutMs = 500;
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
             .With(Routes.Table("reviews", route)));
 
         using var client = new HttpClient();
@@ -180,7 +180,7 @@ public sealed class RoutingTests
         });
         var route = Routes.Route("retrying", "reviews");
         route.Retries = new RetryPolicy { Attempts = (uint)attempts, RetryOn = { "5xx" } };
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
             .With(Routes.Table("reviews", route)));
 
         using var client = new HttpClient();
@@ -226,7 +226,7 @@ public sealed class RoutingTests
             await c.Response.WriteAsync(seen == 1 ? "unavailable" : $"got {body}");
         });
         // No route table: everything to the service, with Istio's default retry policy.
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address)));
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address)));
 
         using var client = new HttpClient();
         using var response = await client.PostAsync(sidecar.OutboundUrl, new StringContent("hello mesh"));
@@ -241,7 +241,7 @@ public sealed class RoutingTests
     public async Task Invalid_route_tables_are_nacked_with_a_reason_naming_table_route_and_field()
     {
         await using var backend = await TestBackend.StartHealthyAppAsync();
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address)));
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address)));
 
         var unknownCluster = Snapshots.Of("v2", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address))
             .With(Routes.Table("reviews", Routes.Route("to-ratings", "ratings")));
@@ -260,28 +260,5 @@ public sealed class RoutingTests
 
         // The last good snapshot keeps serving.
         Assert.Equal("v1", (await sidecar.Proxy.ConfigDumpAsync()).GetProperty("version").GetString());
-    }
-
-    private sealed record Sidecar(ProxyProcess Proxy, ProxyStream Stream, string OutboundUrl, TestBackend App, ScriptedControlPlane ControlPlane) : IAsyncDisposable
-    {
-        public static async Task<Sidecar> StartAsync(ProxySnapshot snapshot)
-        {
-            var app = await TestBackend.StartHealthyAppAsync();
-            var controlPlane = await ScriptedControlPlane.StartAsync();
-            var outboundPort = FreePort.Next();
-            var proxy = await ProxyProcess.StartAsync(
-                ProxySettings.Sidecar("productpage-1", "productpage", controlPlane.Address, app.Url).WithOutbound("reviews", outboundPort));
-            var stream = await controlPlane.NextStreamAsync("productpage-1");
-            stream.Push(snapshot);
-            await stream.NextAckAsync();
-            return new Sidecar(proxy, stream, $"http://127.0.0.1:{outboundPort}/", app, controlPlane);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Proxy.DisposeAsync();
-            await ControlPlane.DisposeAsync();
-            await App.DisposeAsync();
-        }
     }
 }

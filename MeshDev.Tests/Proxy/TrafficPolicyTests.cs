@@ -22,7 +22,7 @@ public sealed class TrafficPolicyTests
         });
         var cluster = Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address);
         cluster.ConnectionPool = new ConnectionPool { MaxConnections = 1, Http1MaxPendingRequests = 1 };
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", cluster));
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", cluster));
 
         var results = await SendConcurrentlyAsync(sidecar.OutboundUrl, 10);
 
@@ -43,7 +43,7 @@ public sealed class TrafficPolicyTests
             await Task.Delay(700);
             await c.Response.WriteAsync("ok");
         });
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address)));
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address)));
 
         var results = await SendConcurrentlyAsync(sidecar.OutboundUrl, 10);
 
@@ -65,7 +65,7 @@ public sealed class TrafficPolicyTests
         });
         var cluster = Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, a.Address, b.Address, failing.Address);
         cluster.OutlierDetection = new OutlierDetection { Consecutive5XxErrors = 3, BaseEjectionTimeMs = 2000, IntervalMs = 1000, MaxEjectionPercent = 50 };
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", cluster));
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", cluster));
 
         using var client = new HttpClient();
         for (var i = 0; i < 15 && await sidecar.Proxy.CounterAsync("cluster.reviews.outlier_detection.ejections_enforced_total") == 0; i++)
@@ -108,7 +108,7 @@ public sealed class TrafficPolicyTests
         await using var c3 = await TestBackend.StartAsync(c => c.Response.WriteAsync("c"));
         var cluster = Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, a.Address, b.Address, c3.Address);
         cluster.ConsistentHash = new ConsistentHash { HttpHeaderName = "x-user" };
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", cluster));
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", cluster));
 
         using var client = new HttpClient();
         var forAlice = new HashSet<string>();
@@ -146,7 +146,7 @@ public sealed class TrafficPolicyTests
         var route = Routes.Route("mirrored", "reviews");
         route.Mirror = new WeightedDestination { Service = "reviews-shadow-copy" };
         route.MirrorPercentage = 100;
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1",
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1",
                 Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, primary.Address),
                 Snapshots.Cluster("reviews-shadow-copy", LoadBalancerPolicy.RoundRobin, shadow.Address))
             .With(Routes.Table("reviews", route)));
@@ -169,7 +169,7 @@ public sealed class TrafficPolicyTests
     public async Task Bad_traffic_policy_values_are_nacked_naming_the_field()
     {
         await using var backend = await TestBackend.StartAsync(c => c.Response.WriteAsync("ok"));
-        await using var sidecar = await Sidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address)));
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address)));
 
         var cluster = Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, backend.Address);
         cluster.OutlierDetection = new OutlierDetection { Consecutive5XxErrors = 3, MaxEjectionPercent = 150 };
@@ -201,28 +201,5 @@ public sealed class TrafficPolicyTests
             var overloaded = response.Headers.TryGetValues("x-envoy-overloaded", out var values) && values.Single() == "true";
             return (response.StatusCode, await response.Content.ReadAsStringAsync(), overloaded);
         }));
-    }
-
-    private sealed record Sidecar(ProxyProcess Proxy, ProxyStream Stream, string OutboundUrl, TestBackend App, ScriptedControlPlane ControlPlane) : IAsyncDisposable
-    {
-        public static async Task<Sidecar> StartAsync(ProxySnapshot snapshot)
-        {
-            var app = await TestBackend.StartHealthyAppAsync();
-            var controlPlane = await ScriptedControlPlane.StartAsync();
-            var outboundPort = FreePort.Next();
-            var proxy = await ProxyProcess.StartAsync(
-                ProxySettings.Sidecar("productpage-1", "productpage", controlPlane.Address, app.Url).WithOutbound("reviews", outboundPort));
-            var stream = await controlPlane.NextStreamAsync("productpage-1");
-            stream.Push(snapshot);
-            await stream.NextAckAsync();
-            return new Sidecar(proxy, stream, $"http://127.0.0.1:{outboundPort}/", app, controlPlane);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Proxy.DisposeAsync();
-            await ControlPlane.DisposeAsync();
-            await App.DisposeAsync();
-        }
     }
 }
