@@ -30,7 +30,4 @@ public sealed class MeshControlPlaneResource(string name, string command, string
 
     /// <summary>Every sidecar in the mesh, by the mesh service it belongs to.</summary>
     internal List<MeshSidecarResource> Sidecars { get; } = [];
-
-    internal MeshSidecarResource? FindSidecarOf(IResource app) =>
-        Sidecars.FirstOrDefault(sidecar => ReferenceEquals(sidecar.App, app));
 }
