@@ -49,6 +49,15 @@ public static class MeshEnvironment
         public const string GatewayServicePort = "Mesh:Gateway:ServicePort";
         /// <summary>Address the gateway binds ("localhost" binds both loopback families).</summary>
         public const string GatewayBindAddress = "Mesh:Gateway:BindAddress";
+        /// <summary>
+        /// Bootstrap credential proving the proxy's identity to the certificate authority (a secret: never logged).
+        /// </summary>
+        public const string IdentityToken = "Mesh:Identity:Token";
+        /// <summary>Service account the proxy runs as (the mesh service's name unless set).</summary>
+        public const string ServiceAccount = "Mesh:Identity:ServiceAccount";
+        public const string TrustDomain = "Mesh:Identity:TrustDomain";
+        /// <summary>Asked-for certificate lifetime (TimeSpan); the CA's own setting when absent.</summary>
+        public const string CertificateLifetime = "Mesh:Identity:CertificateLifetime";
     }
 
     public static class ControlPlane
@@ -68,5 +77,18 @@ public static class MeshEnvironment
         public const string Services = "Mesh:ControlPlane:Services";
         /// <summary>Folder of Istio YAML files the control plane loads and watches (optional).</summary>
         public const string ConfigDirectory = "Mesh:ControlPlane:ConfigDirectory";
+        /// <summary>Folder where the control plane keeps state across runs: the CA's root key and certificate.</summary>
+        public const string DataDirectory = "Mesh:ControlPlane:DataDirectory";
+        public const string TrustDomain = "Mesh:ControlPlane:TrustDomain";
+        /// <summary>Lifetime of workload certificates (TimeSpan, 24 h by default, one minute at least).</summary>
+        public const string CertificateLifetime = "Mesh:ControlPlane:Certificates:Lifetime";
+        /// <summary>A user-supplied CA certificate (root or intermediate, PEM; an intermediate's file holds its chain).</summary>
+        public const string CaCertificatePath = "Mesh:ControlPlane:Certificates:CaCertificatePath";
+        /// <summary>The private key of <see cref="CaCertificatePath"/> (PEM).</summary>
+        public const string CaKeyPath = "Mesh:ControlPlane:Certificates:CaKeyPath";
+        /// <summary>
+        /// Secret key with which the AppHost signs each proxy's bootstrap token, and with which the CA checks them.
+        /// </summary>
+        public const string BootstrapKey = "Mesh:ControlPlane:BootstrapKey";
     }
 }
