@@ -111,6 +111,18 @@ public class BookinfoAppFixture : IAsyncLifetime
     }
 
     /// <summary>
+    /// The loopback address at which <paramref name="proxyId"/> takes its app's calls to <paramref name="service"/>:
+    /// a client here is that app calling http://&lt;service&gt;.
+    /// </summary>
+    public async Task<Uri> GetOutboundListenerAsync(string proxyId, string service)
+    {
+        var dump = await GetConfigDumpAsync(proxyId);
+        var listener = dump.GetProperty("listeners").EnumerateArray()
+            .Single(l => l.GetProperty("direction").GetString() == "outbound" && l.GetProperty("service").GetString() == service);
+        return new Uri($"http://{listener.GetProperty("address").GetString()}");
+    }
+
+    /// <summary>
     /// Waits until every proxy is connected and has ACKed the version it was last sent, compiled from mesh config
     /// version <paramref name="configVersion"/> or later.
     /// </summary>

@@ -145,7 +145,7 @@ public sealed class ResilienceTests(UnreliableDetailsFixture mesh, ITestOutputHe
 
     private async Task<(int Ok, List<int> Failures)> CallDetailsAsync(int count)
     {
-        var listener = await mesh.GetProductPageDetailsListenerAsync();
+        var listener = await mesh.GetOutboundListenerAsync("productpage-v1-sidecar", "details");
         var failures = new List<int>();
         var ok = 0;
         for (var i = 0; i < count; i++)

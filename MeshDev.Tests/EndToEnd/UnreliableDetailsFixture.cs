@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using MeshDev.Hosting;
@@ -40,17 +39,5 @@ public sealed class UnreliableDetailsFixture : BookinfoAppFixture
                 .WithMeshSidecar(mesh, service: "details", labels: labels, servicePort: 9080)
                 .WithHttpHealthCheck("/health");
         }
-    }
-
-    /// <summary>
-    /// The loopback address at which productpage's sidecar takes productpage's calls to details: a client here is a
-    /// mesh app calling http://details.
-    /// </summary>
-    public async Task<Uri> GetProductPageDetailsListenerAsync()
-    {
-        var dump = await GetConfigDumpAsync("productpage-v1-sidecar");
-        var listener = dump.GetProperty("listeners").EnumerateArray()
-            .Single(l => l.GetProperty("direction").GetString() == "outbound" && l.GetProperty("service").GetString() == "details");
-        return new Uri($"http://{listener.GetProperty("address").GetString()}");
     }
 }
