@@ -7,10 +7,16 @@ namespace MeshDev.Proxy.Outbound.LoadBalancing;
 /// <summary>Where a consistent hash takes its key from (Istio's consistentHash: httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName).</summary>
 public sealed record HashKeySource(ConsistentHash.KeyOneofCase Kind, string Name)
 {
+    /// <summary>Set for a cookie with a ttl: a request without the cookie gets one issued (see <see cref="HashCookie"/>).</summary>
+    public HashCookie? IssuedCookie { get; init; }
+
     public static HashKeySource From(ConsistentHash hash) => hash.KeyCase switch
     {
         ConsistentHash.KeyOneofCase.HttpHeaderName => new(hash.KeyCase, hash.HttpHeaderName),
-        ConsistentHash.KeyOneofCase.HttpCookieName => new(hash.KeyCase, hash.HttpCookieName),
+        ConsistentHash.KeyOneofCase.HttpCookieName => new(hash.KeyCase, hash.HttpCookieName)
+        {
+            IssuedCookie = hash.HttpCookieTtlSet ? new HashCookie(hash.HttpCookieName, TimeSpan.FromMilliseconds(hash.HttpCookieTtlMs), hash.HttpCookiePath) : null,
+        },
         ConsistentHash.KeyOneofCase.HttpQueryParameterName => new(hash.KeyCase, hash.HttpQueryParameterName),
         _ => new(hash.KeyCase, ""),
     };
