@@ -145,14 +145,25 @@ public sealed class EndpointSet
     public UpstreamEndpoint[] Available(ClusterStats stats) => OutlierDetector.Available(HealthyEndpoints, Ejections, stats);
 
     /// <summary>The first try's endpoint: by the request's hash key when the set has one and the request carries it.</summary>
-    public UpstreamEndpoint Pick(HttpContext context, UpstreamEndpoint[] candidates)
+    public UpstreamEndpoint Pick(HttpContext context, UpstreamEndpoint[] candidates) => Pick(context, candidates, out _);
+
+    /// <param name="setCookie">The Set-Cookie value for the response when the hash issued its cookie to this request; else null.</param>
+    public UpstreamEndpoint Pick(HttpContext context, UpstreamEndpoint[] candidates, out string? setCookie)
     {
-        if (RingHash is { } ring && ring.Key.KeyOf(context) is { } key && ring.Pick(key, candidates) is { } endpoint)
+        setCookie = null;
+        if (RingHash is not { } ring)
         {
-            return endpoint;
+            return LoadBalancer.Pick(candidates);
+        }
+
+        var key = ring.Key.KeyOf(context);
+        if (key is null && ring.Key.IssuedCookie is { } cookie)
+        {
+            key = HashCookie.NewValue(context);
+            setCookie = cookie.SetCookieHeader(key);
         }
 
         // Envoy's ring hash without a key picks at random.
-        return RingHash is null ? LoadBalancer.Pick(candidates) : RandomLoadBalancer.Instance.Pick(candidates);
+        return key is not null && ring.Pick(key, candidates) is { } endpoint ? endpoint : RandomLoadBalancer.Instance.Pick(candidates);
     }
 }

@@ -47,13 +47,22 @@ public sealed class RouteForwarder(
             return false;
         }
 
+        if (route.Redirect is { } redirect)
+        {
+            scope.Stats.Redirected.Increment();
+            redirect.Write(context, route.ResponseHeaders);
+            return true;
+        }
+
+        // The block that matched decides a prefix rewrite; taken now, before header operations change the request.
+        var matchedUri = route.Rewrite is null ? null : route.MatchedBlock(context.Request)?.Uri;
         var destination = route.PickDestination();
         var clusterStats = destination.Stats ??= stats.Cluster(destination.Service);
         var started = Stopwatch.GetTimestamp();
         clusterStats.RequestsTotal.Increment();
         try
         {
-            await ForwardRouteAsync(context, scope, snapshot, route, destination, clusterStats);
+            await ForwardRouteAsync(context, scope, snapshot, route, destination, clusterStats, matchedUri);
         }
         finally
         {
@@ -64,7 +73,8 @@ public sealed class RouteForwarder(
         return true;
     }
 
-    private async Task ForwardRouteAsync(HttpContext context, RouteScope scope, RuntimeSnapshot snapshot, CompiledRoute route, RouteDestination destination, ClusterStats clusterStats)
+    private async Task ForwardRouteAsync(
+        HttpContext context, RouteScope scope, RuntimeSnapshot snapshot, CompiledRoute route, RouteDestination destination, ClusterStats clusterStats, StringMatcher? matchedUri)
     {
         if (route.Fault is { } fault)
         {
@@ -110,6 +120,9 @@ public sealed class RouteForwarder(
         {
             route.RequestHeaders.Apply(context.Request.Headers);
         }
+
+        // As Envoy: after the header operations (a rewritten Host wins), before the mirror (which sees the rewritten request).
+        route.Rewrite?.Apply(context.Request, matchedUri);
 
         var policy = route.Retries;
         var mirrored = route.Mirror is { } mirrorRoute && mirrorRoute.Applies() ? mirrorRoute : null;
@@ -198,7 +211,9 @@ public sealed class RouteForwarder(
             // A retry picks the least loaded of the endpoints not tried yet rather than asking the balancer again: a
             // second round-robin turn would move the rotation on, and every other request would then meet the failed
             // endpoint first.
-            var endpoint = attempt == 0 ? endpoints.Pick(context, candidates) : LeastRequestLoadBalancer.Instance.Pick(candidates);
+            string? setCookie = null;
+            var endpoint = attempt == 0 ? endpoints.Pick(context, candidates, out setCookie) : LeastRequestLoadBalancer.Instance.Pick(candidates);
+            transformer.SetCookie ??= setCookie;
             var retriesLeft = attempt < policy.Retries;
             transformer.StartTry();
             transformer.HoldRetriableResponses = retriesLeft && body != RequestBodyKind.Streamed && policy.RetriesOnResponses;

@@ -1,4 +1,5 @@
 using MeshDev.Proxy.Routing;
+using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace MeshDev.Proxy.Outbound;
@@ -21,6 +22,9 @@ public sealed class RouteTransformer(RetryPolicy retries, HeaderOperations respo
 
     /// <summary>Status of the upstream's response to the last try; 0 when none arrived. Outlier detection reads it.</summary>
     public int LastStatusCode { get; private set; }
+
+    /// <summary>A cookie the consistent hash issued to this request, returned with the upstream's response.</summary>
+    public string? SetCookie { get; set; }
 
     public void StartTry()
     {
@@ -51,6 +55,11 @@ public sealed class RouteTransformer(RetryPolicy retries, HeaderOperations respo
         }
 
         var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        if (SetCookie is not null)
+        {
+            httpContext.Response.Headers.Append(HeaderNames.SetCookie, SetCookie);
+        }
+
         if (!responseHeaders.IsEmpty)
         {
             responseHeaders.Apply(httpContext.Response.Headers);

@@ -114,7 +114,11 @@ public sealed class RouteStats
         DelaysInjected = registry.Counter(StatName.Of($"fault.{table}.delays_injected", "meshdev_fault_delays_injected", scope));
         AbortsInjected = registry.Counter(StatName.Of($"fault.{table}.aborts_injected", "meshdev_fault_aborts_injected", scope));
         Mirrored = registry.Counter(StatName.Of($"route.{table}.mirrored", "meshdev_route_mirrored", scope));
+        Redirected = registry.Counter(StatName.Of($"route.{table}.redirected", "meshdev_route_redirected", scope));
     }
+
+    /// <summary>Requests answered with a route's redirect.</summary>
+    public Counter Redirected { get; }
 
     /// <summary>Requests a copy of which went to the route's mirror.</summary>
     public Counter Mirrored { get; }
