@@ -38,17 +38,14 @@ public sealed class UpstreamClients : IDisposable
     public UpstreamClient For(ServiceProtocol protocol) => ServiceProtocols.UsesHttp2(protocol) ? _http2 : _http11;
 
     /// <summary>
-    /// The client for a cluster whose connectionPool sets tcp.connectTimeout, an idle timeout or (HTTP/1.1)
+    /// The client for a cluster whose connectionPool sets tcp.connectTimeout, an idle timeout or
     /// maxRequestsPerConnection: its own connection pool with those settings, shared by every cluster with the same
     /// ones. Other clusters share the protocol's pool.
     /// </summary>
     public UpstreamClient For(ServiceProtocol protocol, ConnectionPool? pool)
     {
         var http2 = ServiceProtocols.UsesHttp2(protocol);
-
-        // HTTP/2 multiplexes requests on one connection, which the handler does not let a stream wrapper split:
-        // the limit holds for HTTP/1.1 only (see docs/proxy.md).
-        var maxRequestsPerConnection = http2 || pool is null ? 0 : (int)Math.Min(pool.MaxRequestsPerConnection, int.MaxValue);
+        var maxRequestsPerConnection = pool is null ? 0 : (int)Math.Min(pool.MaxRequestsPerConnection, int.MaxValue);
         if (pool is null || (pool.ConnectTimeoutMs <= 0 && pool.IdleTimeoutMs <= 0 && maxRequestsPerConnection == 0))
         {
             return For(protocol);
@@ -61,7 +58,7 @@ public sealed class UpstreamClients : IDisposable
         return _tuned.GetOrAdd(key, static (k, self) =>
         {
             var shared = k.Http2 ? self._http2 : self._http11;
-            return new UpstreamClient(CreateInvoker(k.ConnectTimeout, k.IdleTimeout, k.MaxRequestsPerConnection), shared.RequestConfig);
+            return new UpstreamClient(CreateInvoker(k.Http2, k.ConnectTimeout, k.IdleTimeout, k.MaxRequestsPerConnection), shared.RequestConfig);
         }, this);
     }
 
@@ -75,19 +72,19 @@ public sealed class UpstreamClients : IDisposable
         }
     }
 
-    private static HttpMessageInvoker CreateInvoker(ProxyOptions options) => CreateInvoker(options.Tuning.ConnectTimeout, TimeSpan.Zero);
+    private static HttpMessageInvoker CreateInvoker(ProxyOptions options) => CreateInvoker(http2: false, options.Tuning.ConnectTimeout, TimeSpan.Zero, maxRequestsPerConnection: 0);
 
     // SocketsHttpHandler's own default.
     private static readonly TimeSpan DefaultPooledConnectionIdleTimeout = TimeSpan.FromMinutes(1);
 
     /// <param name="idleTimeout">Zero: the handler's default for idle pooled connections.</param>
-    /// <param name="maxRequestsPerConnection">Zero: unlimited; otherwise each HTTP/1.1 connection serves at most this many requests.</param>
-    private static HttpMessageInvoker CreateInvoker(TimeSpan connectTimeout, TimeSpan idleTimeout, int maxRequestsPerConnection = 0)
+    /// <param name="maxRequestsPerConnection">Zero: unlimited; otherwise each connection serves at most this many requests.</param>
+    private static HttpMessageInvoker CreateInvoker(bool http2, TimeSpan connectTimeout, TimeSpan idleTimeout, int maxRequestsPerConnection)
     {
-        var handler = CreateHandler(connectTimeout, idleTimeout);
-        return new HttpMessageInvoker(
-            maxRequestsPerConnection > 0 ? RequestLimitedConnections.Limit(handler, maxRequestsPerConnection) : handler,
-            disposeHandler: true);
+        HttpMessageHandler handler = maxRequestsPerConnection <= 0 ? CreateHandler(connectTimeout, idleTimeout)
+            : http2 ? new Http2RequestLimitedHandler(() => CreateHandler(connectTimeout, idleTimeout), maxRequestsPerConnection)
+            : RequestLimitedConnections.Limit(CreateHandler(connectTimeout, idleTimeout), maxRequestsPerConnection);
+        return new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
     private static SocketsHttpHandler CreateHandler(TimeSpan connectTimeout, TimeSpan idleTimeout) => new()

@@ -34,6 +34,20 @@ public sealed class ConnectionPoolTests
     }
 
     [Fact]
+    public async Task Max_requests_per_connection_3_on_an_http2_cluster_serves_three_streams_per_connection()
+    {
+        await using var backend = await StartPortReportingBackendAsync(http2: true);
+        var cluster = Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, ServiceProtocol.Http2, Snapshots.Endpoint(backend.Address));
+        cluster.ConnectionPool = new ConnectionPool { MaxRequestsPerConnection = 3 };
+        await using var sidecar = await ScriptedSidecar.StartAsync(Snapshots.Of("v1", cluster), "http2");
+
+        var ports = await SendSequentiallyAsync(sidecar.OutboundUrl, 9, HttpVersion.Version20);
+
+        Assert.Equal([ports[0], ports[0], ports[0], ports[3], ports[3], ports[3], ports[6], ports[6], ports[6]], ports);
+        Assert.Equal(3, ports.Distinct().Count());
+    }
+
+    [Fact]
     public async Task Without_a_limit_sequential_requests_share_one_connection()
     {
         await using var backend = await StartPortReportingBackendAsync();
@@ -44,13 +58,13 @@ public sealed class ConnectionPoolTests
         Assert.Single(ports.Distinct());
     }
 
-    private static Task<TestBackend> StartPortReportingBackendAsync() => TestBackend.StartAsync(async context =>
+    private static Task<TestBackend> StartPortReportingBackendAsync(bool http2 = false) => TestBackend.StartAsync(async context =>
     {
         // Read whatever body came, so a POST's connection is reusable afterwards, then name the connection.
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync();
         await context.Response.WriteAsync($"{context.Connection.RemotePort}|{body.Length}");
-    });
+    }, http2);
 
     private static async Task<ScriptedSidecar> SidecarWithLimitAsync(TestBackend backend, uint maxRequestsPerConnection)
     {
@@ -60,9 +74,9 @@ public sealed class ConnectionPoolTests
     }
 
     /// <returns>The backend-side port of the connection that served each request, in order.</returns>
-    private static async Task<int[]> SendSequentiallyAsync(string url, int count)
+    private static async Task<int[]> SendSequentiallyAsync(string url, int count, Version? version = null)
     {
-        using var client = new HttpClient();
+        using var client = new HttpClient { DefaultRequestVersion = version ?? HttpVersion.Version11, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         var ports = new int[count];
         for (var i = 0; i < count; i++)
         {

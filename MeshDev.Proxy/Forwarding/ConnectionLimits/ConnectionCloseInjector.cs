@@ -7,7 +7,7 @@ namespace MeshDev.Proxy.Forwarding.ConnectionLimits;
 /// the HTTP client closes the connection once that response is complete instead of pooling it again. Interim (1xx)
 /// responses before it are passed on untouched; a 101 (the connection becomes a tunnel) is never touched.
 /// </summary>
-internal sealed class ConnectionCloseInjector
+public sealed class ConnectionCloseInjector
 {
     private static readonly byte[] Header = Encoding.ASCII.GetBytes("Connection: close\r\n");
 

@@ -8,7 +8,7 @@ namespace MeshDev.Proxy.Forwarding.ConnectionLimits;
 /// a new one. Should a request still come after that (it cannot with SocketsHttpHandler today), the connection reads
 /// as closed before anything was sent, which the handler takes as a stale pooled connection and retries elsewhere.
 /// </summary>
-internal sealed class RequestLimitedStream(Stream inner, int maxRequests) : Stream
+public sealed class RequestLimitedStream(Stream inner, int maxRequests) : Stream
 {
     private HttpRequestMessage? _currentRequest;
     private int _requests;
