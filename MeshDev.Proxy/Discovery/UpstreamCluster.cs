@@ -23,7 +23,7 @@ public sealed class UpstreamCluster
         Policy = policy == LoadBalancerPolicy.Unspecified ? LoadBalancerPolicy.LeastRequest : policy;
         Protocol = protocol;
         Endpoints = endpoints;
-        Ejections = EjectionTracker.CountingFrom(endpoints, DateTime.UtcNow);
+        Ejections = EjectionTracker.CountingFrom(endpoints);
         var clusterPolicy = trafficPolicy ?? TrafficPolicy.None;
         All = new EndpointSet("", FrozenDictionary<string, string>.Empty, Policy, endpoints.Where(e => e.Healthy).ToArray(),
             clusterPolicy, protocol, previous?.All.Breaker ?? new CircuitBreaker(), Ejections);
@@ -70,6 +70,26 @@ public sealed class UpstreamCluster
     /// <summary>The endpoints a destination names: the whole cluster for an empty subset; null for an unknown one.</summary>
     public EndpointSet? Select(string subset) =>
         subset.Length == 0 ? All : Subsets.GetValueOrDefault(subset);
+
+    /// <summary>Starts the interval sweeps of the cluster's and its subsets' outlier detectors.</summary>
+    public void StartOutlierSweeps(ClusterStats stats, TimeProvider time)
+    {
+        All.Outlier?.StartSweeping(stats, time);
+        foreach (var subset in Subsets.Values)
+        {
+            subset.Outlier?.StartSweeping(stats, time);
+        }
+    }
+
+    /// <summary>Stops them, once the cluster's snapshot is out of service.</summary>
+    public void StopOutlierSweeps()
+    {
+        All.Outlier?.Dispose();
+        foreach (var subset in Subsets.Values)
+        {
+            subset.Outlier?.Dispose();
+        }
+    }
 }
 
 /// <summary>The DestinationRule trafficPolicy parts beyond the load balancer; a subset's own parts replace the cluster's.</summary>

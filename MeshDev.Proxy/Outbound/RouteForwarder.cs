@@ -67,6 +67,7 @@ public sealed class RouteForwarder(
         finally
         {
             clusterStats.ResponseCodes.Record(context.Response.StatusCode);
+            clusterStats.GrpcStatuses.Record(context);
             clusterStats.RequestTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
@@ -126,7 +127,7 @@ public sealed class RouteForwarder(
 
         var policy = route.Retries;
         var mirrored = route.Mirror is { } mirrorRoute && mirrorRoute.Applies() ? mirrorRoute : null;
-        var body = await RequestBodyReplay.PrepareAsync(context, policy.Retries > 0 || mirrored is not null);
+        var body = await RequestBodyReplay.PrepareAsync(context, policy.Retries > 0 || mirrored is not null, clusterStats.RetryOrShadowAbandoned);
         if (mirrored is not null)
         {
             await mirror.TryMirrorAsync(context, mirrored, snapshot, scope.FallbackProtocol, body, scope.Stats);
@@ -238,7 +239,7 @@ public sealed class RouteForwarder(
 
             if (error == ForwarderError.None && transformer.LastStatusCode != 0)
             {
-                endpoints.Outlier?.Record(endpoint, transformer.LastStatusCode, clusterStats);
+                endpoints.Outlier?.Record(endpoint, transformer.OutlierStatusCode, clusterStats);
             }
 
             TryFailure? failure = null;
@@ -292,9 +293,9 @@ public sealed class RouteForwarder(
             }
 
             // Held-back responses are retriable by construction; a connect failure sent nothing, so even a streamed
-            // body is still unread.
+            // body is still unread. A recorded body is replayable while it fits the retry buffer.
             var retriable = failure is null || policy.IsRetriable(failure.Value);
-            var replayable = body != RequestBodyKind.Streamed || failure == TryFailure.ConnectFailure;
+            var replayable = RequestBodyReplay.CanReplay(context, body) || (body == RequestBodyKind.Streamed && failure == TryFailure.ConnectFailure);
             candidates = NextCandidates(candidates, endpoint, available, strict: failure == TryFailure.ConnectFailure);
             if (!retriable || !retriesLeft || !replayable || candidates.Length == 0)
             {
