@@ -5,7 +5,7 @@ namespace MeshDev.Core.Config;
 /// refuses by name every Istio field that MeshDev reads but does not carry out yet: a field that is silently
 /// ignored would make a developer believe a policy is in force when it is not.
 /// </summary>
-public sealed class ConfigValidator
+public sealed partial class ConfigValidator
 {
     public const string NotSupported = "not supported by MeshDev yet";
 
@@ -616,9 +616,9 @@ public sealed class ConfigValidator
             CheckOutlierDetection(dr, outlier, $"{path}.outlierDetection");
         }
 
-        if (policy.Tls is not null)
+        if (policy.Tls is { } tls)
         {
-            Unsupported(dr, $"{path}.tls", "client TLS settings");
+            CheckClientTls(dr, tls, $"{path}.tls", clusterLevel: path == "spec.trafficPolicy");
         }
 
         if (policy.PortLevelSettings.Count > 0)
