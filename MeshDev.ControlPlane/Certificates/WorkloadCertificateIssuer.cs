@@ -15,6 +15,10 @@ public sealed class WorkloadCertificateIssuer(SigningAuthority authority)
 
     private static readonly OidCollection ServerAndClientAuth = [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")];
 
+    // The same for every certificate this signer issues: computed once.
+    private readonly X509AuthorityKeyIdentifierExtension _authorityKeyIdentifier =
+        X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority.Signer, includeKeyIdentifier: true, includeIssuerAndSerial: false);
+
     public X509Certificate2 Issue(PublicKey publicKey, SpiffeId identity, TimeSpan lifetime, DateTimeOffset now)
     {
         var request = new CertificateRequest(new X500DistinguishedName(""), publicKey, authority.HashAlgorithm);
@@ -27,7 +31,7 @@ public sealed class WorkloadCertificateIssuer(SigningAuthority authority)
         var usage = X509KeyUsageFlags.DigitalSignature | (publicKey.GetRSAPublicKey() is null ? 0 : X509KeyUsageFlags.KeyEncipherment);
         request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, critical: true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(ServerAndClientAuth, critical: false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority.Signer, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        request.CertificateExtensions.Add(_authorityKeyIdentifier);
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, critical: false));
 
         var notBefore = now - ClockSkewAllowance;
