@@ -4,8 +4,9 @@ using MeshDev.Hosting;
 namespace MeshDev.AppHost;
 
 /// <summary>
-/// Istio's Bookinfo sample on the mesh, with the workload names, labels and service port (9080) of Istio's own
-/// deployment, so that Istio's Bookinfo config files apply to it unchanged.
+/// Istio's Bookinfo sample on the mesh, with the workload names, labels, service accounts (bookinfo-&lt;service&gt;) and
+/// service port (9080) of Istio's own deployment, so that Istio's Bookinfo config files, policies included, apply to
+/// it unchanged.
 /// </summary>
 internal static class BookinfoExtensions
 {
@@ -14,10 +15,11 @@ internal static class BookinfoExtensions
     public static IDistributedApplicationBuilder AddBookinfo(this IDistributedApplicationBuilder builder, IResourceBuilder<MeshControlPlaneResource> mesh)
     {
         var ratings = builder.AddProject<Projects.Bookinfo_Ratings>("ratings-v1")
-            .WithMeshSidecar(mesh, service: "ratings", labels: Version("v1"), protocol: MeshProtocol.Grpc, servicePort: BookinfoServicePort);
+            .WithMeshSidecar(mesh, service: "ratings", labels: Version("v1"), protocol: MeshProtocol.Grpc, servicePort: BookinfoServicePort,
+                serviceAccount: "bookinfo-ratings");
 
         var details = builder.AddProject<Projects.Bookinfo_Details>("details-v1")
-            .WithMeshSidecar(mesh, service: "details", labels: Version("v1"), servicePort: BookinfoServicePort)
+            .WithMeshSidecar(mesh, service: "details", labels: Version("v1"), servicePort: BookinfoServicePort, serviceAccount: "bookinfo-details")
             .WithHttpHealthCheck("/health");
 
         // One project, three workloads of the one mesh service "reviews", configured the way Istio's images are.
@@ -26,14 +28,15 @@ internal static class BookinfoExtensions
         builder.AddReviews(mesh, "v3", ratings, starColor: "red", ratingsTimeout: TimeSpan.FromMilliseconds(2500));
 
         builder.AddProject<Projects.Bookinfo_ProductPage>("productpage-v1")
-            .WithMeshSidecar(mesh, service: "productpage", labels: Version("v1"), servicePort: BookinfoServicePort)
+            .WithMeshSidecar(mesh, service: "productpage", labels: Version("v1"), servicePort: BookinfoServicePort, serviceAccount: "bookinfo-productpage")
             .WithMeshReference(details)
             // Any instance names the service: the sidecar balances over reviews v1, v2 and v3.
             .WithMeshReference(reviews)
             .WithMeshReference(ratings)
             .WithHttpHealthCheck("/health");
 
-        // Routed by Istio's bookinfo-gateway.yaml (Gateway + VirtualService) in the mesh config folder.
+        // Routed by Istio's bookinfo-gateway.yaml (Gateway + VirtualService) in the mesh config folder; runs as Istio's
+        // ingress gateway does, as istio-ingressgateway-service-account in istio-system.
         builder.AddMeshGateway("gateway", port: 9080);
 
         return builder;
@@ -52,7 +55,7 @@ internal static class BookinfoExtensions
             .WithEnvironment("SERVICE_VERSION", version)
             .WithEnvironment("INSTANCE_NAME", name)
             .WithEnvironment("ENABLE_RATINGS", (ratings is not null).ToString().ToLowerInvariant())
-            .WithMeshSidecar(mesh, service: "reviews", labels: Version(version), servicePort: BookinfoServicePort)
+            .WithMeshSidecar(mesh, service: "reviews", labels: Version(version), servicePort: BookinfoServicePort, serviceAccount: "bookinfo-reviews")
             .WithHttpHealthCheck("/health");
         if (starColor is not null)
         {

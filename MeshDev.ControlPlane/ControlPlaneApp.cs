@@ -1,4 +1,5 @@
 using MeshDev.ControlPlane.Api;
+using MeshDev.ControlPlane.Certificates;
 using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Dashboard;
 using MeshDev.ControlPlane.Push;
@@ -41,12 +42,15 @@ public static class ControlPlaneApp
         builder.Services.AddSingleton<KnownServices>();
         builder.Services.AddSingleton<IConfigStore, ConfigStore>();
         builder.Services.AddHostedService<ConfigDirectoryWatcher>();
+        builder.Services.AddCertificateAuthority(builder.Configuration);
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
 
         // Resolved up front so it hears every registry change, including removals before the first API call.
         app.Services.GetRequiredService<ProxySyncTracker>();
+        // Loaded (or made) now, so a CA that cannot be used stops the start with its error instead of failing the first CSR.
+        app.Services.GetRequiredService<CertificateAuthority>();
 
         app.UseExceptionHandler(error => error.Run(context =>
             context.Response.WriteAsJsonAsync(new ErrorResponse(
@@ -57,6 +61,7 @@ public static class ControlPlaneApp
         app.Use(ControlPlaneListeners.KeepEndpointsOnTheirListener);
 
         app.MapGrpcService<MeshDiscoveryService>();
+        app.MapGrpcService<MeshCertificatesService>();
         app.MapControlPlaneApi();
         app.MapDashboard();
         app.MapDefaultEndpoints();

@@ -26,7 +26,13 @@ public static class MeshControlPlaneBuilderExtensions
 
         var resource = new MeshControlPlaneResource(name, MeshBinaries.DotnetHost, builder.AppHostDirectory);
         MeshProxyStatusPublisher.Subscribe(builder, resource);
-        return builder.AddResource(resource)
+        // Generated for each run and never persisted: tokens minted by an earlier run stop proving anything.
+        var bootstrapKey = builder.AddParameter($"{name}-bootstrap-key",
+            new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: false);
+        resource.BootstrapKey = bootstrapKey.Resource;
+        var controlPlane = builder.AddResource(resource);
+        bootstrapKey.WithParentRelationship(resource);
+        return controlPlane
             // Resolved when the process starts, so publishing a manifest does not need the binaries.
             .WithArgs(context => context.Args.Add(MeshBinaries.ControlPlaneAssembly))
             // The dashboard keeps its well-known port; nothing in front of it.
@@ -49,6 +55,10 @@ public static class MeshControlPlaneBuilderExtensions
                 {
                     env[Env(MeshEnvironment.ControlPlane.ConfigDirectory)] = configDirectory;
                 }
+                env[Env(MeshEnvironment.ControlPlane.DataDirectory)] = resource.DataDirectory;
+                env[Env(MeshEnvironment.ControlPlane.TrustDomain)] = resource.TrustDomain;
+                // A reference to the secret parameter: resolved when the process starts, written as one in the manifest.
+                env[Env(MeshEnvironment.ControlPlane.BootstrapKey)] = resource.BootstrapKey;
             })
             .WithHttpHealthCheck("/health", endpointName: MeshControlPlaneResource.HttpEndpointName)
             .WithUrlForEndpoint(MeshControlPlaneResource.HttpEndpointName, url => url.DisplayText = "Mesh dashboard")
@@ -76,6 +86,22 @@ public static class MeshControlPlaneBuilderExtensions
         }
         // Kept relative so that the manifest does not name a path on this machine.
         controlPlane.Resource.ConfigDirectory = Path.GetRelativePath(appHostDirectory, fullPath);
+        return controlPlane;
+    }
+
+    /// <summary>
+    /// Keeps the control plane's state (its certificate authority's root key and certificate) in <paramref name="path"/>,
+    /// relative to the AppHost's project directory, instead of <c>.meshdev/&lt;name&gt;</c>. The control plane makes the
+    /// folder owner-only and puts a <c>.gitignore</c> in it; keep it out of source control all the same.
+    /// </summary>
+    public static IResourceBuilder<MeshControlPlaneResource> WithMeshDataDirectory(
+        this IResourceBuilder<MeshControlPlaneResource> controlPlane, string path)
+    {
+        ArgumentNullException.ThrowIfNull(controlPlane);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var appHostDirectory = controlPlane.ApplicationBuilder.AppHostDirectory;
+        // Kept relative so that the manifest does not name a path on this machine.
+        controlPlane.Resource.DataDirectory = Path.GetRelativePath(appHostDirectory, Path.GetFullPath(path, appHostDirectory));
         return controlPlane;
     }
 

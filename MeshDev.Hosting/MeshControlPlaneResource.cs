@@ -16,7 +16,25 @@ public sealed class MeshControlPlaneResource(string name, string command, string
 
     public const int DefaultHttpPort = 15080;
 
+    /// <summary>Where the control plane keeps its state unless <c>WithMeshDataDirectory</c> says otherwise, under the AppHost's directory.</summary>
+    public const string DefaultDataDirectoryRoot = ".meshdev";
+
     public string Namespace { get; set; } = Core.MeshEnvironment.DefaultNamespace;
+
+    /// <summary>The trust domain of every workload identity in this mesh, spiffe://&lt;trust domain&gt;/ns/…/sa/….</summary>
+    public string TrustDomain { get; } = Core.MeshEnvironment.DefaultTrustDomain;
+
+    /// <summary>
+    /// Folder where the control plane keeps its certificate authority's root across runs, relative to the AppHost's
+    /// directory (where the control plane runs): <c>.meshdev/&lt;name&gt;</c> unless set.
+    /// </summary>
+    public string DataDirectory { get; internal set; } = Path.Combine(DefaultDataDirectoryRoot, name);
+
+    /// <summary>
+    /// The secret the AppHost mints each proxy's bootstrap token with and the control plane checks them with. A
+    /// generated secret parameter: Aspire masks it in its dashboard, and the manifest names the parameter, not its value.
+    /// </summary>
+    public ParameterResource BootstrapKey { get; internal set; } = null!;
 
     /// <summary>
     /// Folder of Istio YAML files the control plane loads and watches, relative to the AppHost's directory (where

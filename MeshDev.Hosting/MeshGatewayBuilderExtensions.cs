@@ -14,8 +14,11 @@ public static class MeshGatewayBuilderExtensions
     /// <c>Gateway</c> resources select it, and its routes are the VirtualServices bound to them.
     /// </summary>
     /// <param name="servicePort">The gateway's port as Gateway resources name it (Istio's ingress gateway: 80).</param>
+    /// <param name="namespace">The gateway's namespace, Istio's root namespace istio-system unless given.</param>
+    /// <param name="serviceAccount">The gateway's service account (Istio's: istio-ingressgateway-service-account).</param>
     public static IResourceBuilder<MeshGatewayResource> AddMeshGateway(
-        this IDistributedApplicationBuilder builder, string name, int port = 9080, int servicePort = 80)
+        this IDistributedApplicationBuilder builder, string name, int port = 9080, int servicePort = 80,
+        string @namespace = MeshGatewayResource.DefaultNamespace, string serviceAccount = MeshGatewayResource.DefaultServiceAccount)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -23,7 +26,8 @@ public static class MeshGatewayBuilderExtensions
             ?? throw new DistributedApplicationException(
                 $"Cannot add mesh gateway '{name}': the application has no mesh control plane. Call AddMeshControlPlane first.");
 
-        var gateway = new MeshGatewayResource(name, MeshBinaries.DotnetHost, builder.AppHostDirectory, controlPlane);
+        var identity = MeshIdentity.For(controlPlane, @namespace, serviceAccount, name);
+        var gateway = new MeshGatewayResource(name, MeshBinaries.DotnetHost, builder.AppHostDirectory, controlPlane, identity);
         return builder.AddResource(gateway)
             .WithArgs(context => context.Args.Add(MeshBinaries.ProxyAssembly))
             // The gateway owns its published port, as an ingress gateway's Service does on a cluster.
@@ -35,7 +39,8 @@ public static class MeshGatewayBuilderExtensions
                 env[Env(MeshEnvironment.Proxy.Mode)] = "gateway";
                 env[Env(MeshEnvironment.Proxy.ProxyId)] = gateway.Name;
                 env[Env(MeshEnvironment.Proxy.Service)] = gateway.Name;
-                env[Env(MeshEnvironment.Proxy.Namespace)] = controlPlane.Namespace;
+                // Its own namespace, which its identity names; its routes still reach services in theirs.
+                env[Env(MeshEnvironment.Proxy.Namespace)] = gateway.Identity.Namespace;
                 // Istio's Gateway resources select the ingress gateway by this label.
                 env[Env($"{MeshEnvironment.Proxy.Labels}:istio")] = "ingressgateway";
                 env[Env(MeshEnvironment.Proxy.ControlPlaneAddress)] = controlPlane.GrpcEndpoint;
@@ -44,6 +49,7 @@ public static class MeshGatewayBuilderExtensions
                 env[Env(MeshEnvironment.Proxy.AdminPort)] = gateway.GetEndpoint(MeshGatewayResource.AdminEndpointName).Property(EndpointProperty.TargetPort);
                 env[Env(MeshEnvironment.Proxy.GatewayServicePort)] = servicePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
             })
+            .WithEnvironment(context => MeshIdentity.AddEnvironmentAsync(context, controlPlane, gateway.Identity))
             .WithHttpHealthCheck("/ready", endpointName: MeshGatewayResource.AdminEndpointName)
             .WithUrlForEndpoint(MeshGatewayResource.AdminEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)
             .WithIconName("ArrowEnter")

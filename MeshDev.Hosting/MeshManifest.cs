@@ -40,6 +40,7 @@ internal static class MeshManifest
             writer.WriteString(service, protocol.ToConfigValue());
         }
         writer.WriteEndObject();
+        WriteIdentity(context, sidecar.Identity, sidecar.ControlPlane);
         await context.WriteEnvironmentVariablesAsync(sidecar).ConfigureAwait(false);
         context.WriteBindings(sidecar);
     }
@@ -49,7 +50,24 @@ internal static class MeshManifest
         var writer = context.Writer;
         writer.WriteString("type", "meshdev.gateway.v0");
         writer.WriteString("controlPlane", gateway.ControlPlane.Name);
+        WriteIdentity(context, gateway.Identity, gateway.ControlPlane);
         await context.WriteEnvironmentVariablesAsync(gateway).ConfigureAwait(false);
         context.WriteBindings(gateway);
+    }
+
+    /// <summary>
+    /// The proxy's workload identity. A deployment gives the proxy <c>Mesh__Identity__Token</c> =
+    /// <c>BootstrapToken.Mint(&lt;tokenKey&gt;, &lt;spiffeId&gt;)</c>; the manifest holds only a reference to the secret
+    /// parameter the token is minted with, never the token or the key.
+    /// </summary>
+    private static void WriteIdentity(ManifestPublishingContext context, Core.Identity.SpiffeId identity, MeshControlPlaneResource controlPlane)
+    {
+        var writer = context.Writer;
+        writer.WriteStartObject("identity");
+        writer.WriteString("spiffeId", identity.ToString());
+        writer.WriteString("serviceAccount", identity.ServiceAccount);
+        writer.WriteString("namespace", identity.Namespace);
+        writer.WriteString("tokenKey", controlPlane.BootstrapKey.ValueExpression);
+        writer.WriteEndObject();
     }
 }

@@ -15,6 +15,10 @@ public static class MeshSidecarBuilderExtensions
     /// </summary>
     /// <param name="servicePort">The service port as mesh config names it (Istio's Bookinfo uses 9080).</param>
     /// <param name="appEndpointName">The app's endpoint that the sidecar forwards inbound traffic to.</param>
+    /// <param name="serviceAccount">
+    /// The service account the app runs as (the mesh service's name unless given): its identity in the mesh is
+    /// <c>spiffe://&lt;trust domain&gt;/ns/&lt;namespace&gt;/sa/&lt;service account&gt;</c>, which mTLS peers see and policies name.
+    /// </param>
     public static IResourceBuilder<T> WithMeshSidecar<T>(
         this IResourceBuilder<T> app,
         IResourceBuilder<MeshControlPlaneResource> mesh,
@@ -22,7 +26,8 @@ public static class MeshSidecarBuilderExtensions
         IReadOnlyDictionary<string, string>? labels = null,
         MeshProtocol protocol = MeshProtocol.Http,
         int servicePort = 80,
-        string appEndpointName = "http")
+        string appEndpointName = "http",
+        string? serviceAccount = null)
         where T : IResourceWithEndpoints, IResourceWithEnvironment
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -54,9 +59,11 @@ public static class MeshSidecarBuilderExtensions
         // profile would only make instances of one project (reviews-v1, -v2, -v3) collide on it.
         app.WithEndpoint(appEndpointName, endpoint => endpoint.Port = null, createIfNotExists: false);
         var appEndpoint = app.Resource.GetEndpoint(appEndpointName);
+        var sidecarName = $"{app.Resource.Name}-sidecar";
+        var identity = MeshIdentity.For(mesh.Resource, mesh.Resource.Namespace, serviceAccount ?? service, sidecarName);
         var sidecar = new MeshSidecarResource(
-            $"{app.Resource.Name}-sidecar", MeshBinaries.DotnetHost, app.ApplicationBuilder.AppHostDirectory,
-            app.Resource, mesh.Resource, service, allLabels, protocol, servicePort);
+            sidecarName, MeshBinaries.DotnetHost, app.ApplicationBuilder.AppHostDirectory,
+            app.Resource, mesh.Resource, service, allLabels, protocol, servicePort, identity);
         mesh.Resource.Sidecars.Add(sidecar);
 
         app.ApplicationBuilder.AddResource(sidecar)
@@ -87,6 +94,7 @@ public static class MeshSidecarBuilderExtensions
                     env[Env($"{MeshEnvironment.Proxy.Outbound}:{upstream}:Protocol")] = upstreamProtocol.ToConfigValue();
                 }
             })
+            .WithEnvironment(context => MeshIdentity.AddEnvironmentAsync(context, mesh.Resource, sidecar.Identity))
             .WithParentRelationship(app.Resource)
             .WithHttpHealthCheck("/ready", endpointName: MeshSidecarResource.AdminEndpointName)
             .WithUrlForEndpoint(MeshSidecarResource.AdminEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)

@@ -15,7 +15,8 @@ public sealed class MeshSidecarResource(
     string service,
     IReadOnlyDictionary<string, string> labels,
     MeshProtocol protocol,
-    int servicePort)
+    int servicePort,
+    Core.Identity.SpiffeId identity)
     : ExecutableResource(name, command, workingDirectory)
 {
     public const string InboundEndpointName = "inbound";
@@ -36,6 +37,9 @@ public sealed class MeshSidecarResource(
 
     /// <summary>The service port as Istio's config names it (9080 for Bookinfo), not the port allocated locally.</summary>
     public int ServicePort { get; } = servicePort;
+
+    /// <summary>The workload identity the sidecar's certificate carries, spiffe://&lt;trust domain&gt;/ns/&lt;namespace&gt;/sa/&lt;service account&gt;.</summary>
+    public Core.Identity.SpiffeId Identity { get; } = identity;
 
     /// <summary>Upstream mesh services this sidecar opens an outbound listener for, and their protocols.</summary>
     internal SortedDictionary<string, MeshProtocol> Upstreams { get; } = new(StringComparer.Ordinal);

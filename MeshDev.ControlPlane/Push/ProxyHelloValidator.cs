@@ -36,6 +36,11 @@ public static class ProxyHelloValidator
             return $"{who}: upstream_services contains an empty name.";
         }
 
+        if (hello.Identity.Length > 0 && !Core.Identity.SpiffeId.TryParse(hello.Identity, out _))
+        {
+            return $"{who}: identity '{hello.Identity}' is not a SPIFFE ID of the form spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>.";
+        }
+
         return null;
     }
 

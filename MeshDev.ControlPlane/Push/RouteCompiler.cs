@@ -95,7 +95,7 @@ public static class RouteCompiler
         {
             route.Destinations.Add(new WeightedDestination
             {
-                Service = ServiceHost.Resolve(destination.Destination!.Host!, vs.Metadata.Namespace).Service,
+                Service = ClusterName(destination.Destination!.Host!, vs.Metadata.Namespace, proxy.Namespace),
                 Subset = destination.Destination.Subset ?? "",
                 Port = (uint)(destination.Destination.Port?.Number ?? 0),
                 Weight = spec.Route.Count == 1 ? 100u : (uint)(destination.Weight ?? 0),
@@ -128,7 +128,7 @@ public static class RouteCompiler
         {
             route.Mirror = new WeightedDestination
             {
-                Service = ServiceHost.Resolve(mirror.Host!, vs.Metadata.Namespace).Service,
+                Service = ClusterName(mirror.Host!, vs.Metadata.Namespace, proxy.Namespace),
                 Subset = mirror.Subset ?? "",
                 Port = (uint)(mirror.Port?.Number ?? 0),
                 Weight = 100,
@@ -247,6 +247,17 @@ public static class RouteCompiler
     }
 
     private static bool AppliesToMesh(IReadOnlyList<string> gateways) => gateways.Count == 0 || gateways.Contains(MeshGateway);
+
+    /// <summary>
+    /// The cluster a destination host names, for a proxy in <paramref name="proxyNamespace"/>: the bare service name
+    /// within the proxy's namespace, "service.namespace" across namespaces (the ingress gateway runs in istio-system
+    /// and routes to services in default), which the snapshot compiler resolves back to that service.
+    /// </summary>
+    private static string ClusterName(string host, string resourceNamespace, string proxyNamespace)
+    {
+        var (service, @namespace) = ServiceHost.Resolve(host, resourceNamespace);
+        return @namespace == proxyNamespace ? service : $"{service}.{@namespace}";
+    }
 
     private static bool NamesGateway(string reference, string vsNamespace, GatewayResource gateway) =>
         reference == gateway.Metadata.Name && vsNamespace == gateway.Metadata.Namespace

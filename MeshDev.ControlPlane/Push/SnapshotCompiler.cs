@@ -1,3 +1,4 @@
+using MeshDev.ControlPlane.Certificates;
 using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config;
@@ -21,7 +22,7 @@ public interface ISnapshotCompiler
 /// DestinationRule, see <see cref="TrafficPolicyCompiler"/>. Everything is emitted in a canonical order so the
 /// version hash is stable.
 /// </summary>
-public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore config) : ISnapshotCompiler
+public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore config, ITrustBundle? trustBundle = null) : ISnapshotCompiler
 {
     public ProxySnapshot Compile(Workload proxy, IReadOnlyCollection<Workload> workloads)
     {
@@ -39,6 +40,7 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore 
             snapshot.Clusters.Add(CompileCluster(name, proxy.Namespace, workloads, current));
         }
 
+        snapshot.TrustBundlePem.AddRange(trustBundle?.RootsPem ?? []);
         faults.ApplyTo(proxy.ProxyId, snapshot);
         snapshot.Version = SnapshotVersion.Compute(snapshot);
         return snapshot;
@@ -66,6 +68,8 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore 
             ConnectionPool = TrafficPolicyCompiler.ConnectionPool(policy),
             OutlierDetection = TrafficPolicyCompiler.OutlierDetection(policy),
             ConsistentHash = TrafficPolicyCompiler.ConsistentHash(policy),
+            // Absent: auto mTLS, as Istio does without a DestinationRule tls setting; port-level tls resolved with the rest.
+            Tls = ClusterTlsCompiler.Compile(policy),
         };
 
         foreach (var subset in rule?.Spec.Subsets ?? [])
@@ -89,7 +93,10 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore 
 
         foreach (var instance in instances)
         {
-            var endpoint = new Endpoint { ProxyId = instance.ProxyId, Address = instance.InboundAddress, Healthy = instance.Healthy };
+            var endpoint = new Endpoint
+            {
+                ProxyId = instance.ProxyId, Address = instance.InboundAddress, Healthy = instance.Healthy, Identity = instance.Identity,
+            };
             // Workload labels are a sorted dictionary: insertion order is canonical.
             foreach (var (key, value) in instance.Labels)
             {

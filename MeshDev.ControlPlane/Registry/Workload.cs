@@ -20,6 +20,8 @@ public sealed record Workload
     public required string AdminUrl { get; init; }
     public required bool Healthy { get; init; }
     public required IReadOnlyList<string> UpstreamServices { get; init; }
+    /// <summary>SPIFFE ID the proxy says it runs as (ProxyHello.identity); empty when it has none. Peers check it on TLS.</summary>
+    public string Identity { get; init; } = "";
     public required bool Connected { get; init; }
     public required DateTimeOffset ConnectedAt { get; init; }
     public DateTimeOffset? DisconnectedAt { get; init; }

@@ -32,6 +32,7 @@ public sealed partial class WorkloadRegistry(ControlPlaneOptions options, TimePr
             AdminUrl = hello.AdminUrl,
             Healthy = hello.Healthy,
             UpstreamServices = [.. hello.UpstreamServices],
+            Identity = hello.Identity,
             Connected = true,
             ConnectedAt = time.GetUtcNow(),
             Session = session,

@@ -614,9 +614,9 @@ public sealed partial class ConfigValidator
             CheckOutlierDetection(dr, outlier, $"{path}.outlierDetection");
         }
 
-        if (policy.Tls is not null)
+        if (policy.Tls is { } tls)
         {
-            Unsupported(dr, $"{path}.tls", "client TLS settings");
+            CheckClientTls(dr, tls, $"{path}.tls", clusterLevel: path == "spec.trafficPolicy");
         }
 
         CheckPortLevelSettings(dr, policy.PortLevelSettings, $"{path}.portLevelSettings");

@@ -41,7 +41,7 @@ public sealed class TrafficPolicySpec
     public LoadBalancerSettingsSpec? LoadBalancer { get; init; }
     public ConnectionPoolSpec? ConnectionPool { get; init; }
     public OutlierDetectionSpec? OutlierDetection { get; init; }
-    public JsonNode? Tls { get; init; }
+    public ClientTlsSettingsSpec? Tls { get; init; }
     public IReadOnlyList<PortTrafficPolicySpec> PortLevelSettings { get; init; } = [];
 
     internal static TrafficPolicySpec Read(YamlSpecReader r) => new()
@@ -49,7 +49,7 @@ public sealed class TrafficPolicySpec
         LoadBalancer = r.Object("loadBalancer", LoadBalancerSettingsSpec.Read),
         ConnectionPool = r.Object("connectionPool", ConnectionPoolSpec.Read),
         OutlierDetection = r.Object("outlierDetection", OutlierDetectionSpec.Read),
-        Tls = r.Raw("tls"),
+        Tls = r.Object("tls", ClientTlsSettingsSpec.Read),
         PortLevelSettings = r.List("portLevelSettings", PortTrafficPolicySpec.Read),
     };
 }
@@ -60,7 +60,7 @@ public sealed class PortTrafficPolicySpec
     public LoadBalancerSettingsSpec? LoadBalancer { get; init; }
     public ConnectionPoolSpec? ConnectionPool { get; init; }
     public OutlierDetectionSpec? OutlierDetection { get; init; }
-    public JsonNode? Tls { get; init; }
+    public ClientTlsSettingsSpec? Tls { get; init; }
 
     internal static PortTrafficPolicySpec Read(YamlSpecReader r) => new()
     {
@@ -68,7 +68,7 @@ public sealed class PortTrafficPolicySpec
         LoadBalancer = r.Object("loadBalancer", LoadBalancerSettingsSpec.Read),
         ConnectionPool = r.Object("connectionPool", ConnectionPoolSpec.Read),
         OutlierDetection = r.Object("outlierDetection", OutlierDetectionSpec.Read),
-        Tls = r.Raw("tls"),
+        Tls = r.Object("tls", ClientTlsSettingsSpec.Read),
     };
 }
 

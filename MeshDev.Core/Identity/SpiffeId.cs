@@ -43,10 +43,12 @@ public sealed record SpiffeId(string TrustDomain, string Namespace, string Servi
     public static IReadOnlyList<string> UriSubjectAlternativeNames(X509Certificate2 certificate)
     {
         var extension = certificate.Extensions["2.5.29.17"];
-        if (extension is null)
-        {
-            return [];
-        }
+        return extension is null ? [] : UriSubjectAlternativeNames(extension);
+    }
+
+    /// <summary>The URI names in a subjectAltName extension, of a certificate or of a certificate request.</summary>
+    public static IReadOnlyList<string> UriSubjectAlternativeNames(X509Extension extension)
+    {
         var uris = new List<string>();
         var reader = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadSequence();
         var uniformResourceIdentifier = new Asn1Tag(TagClass.ContextSpecific, 6);

@@ -11,10 +11,12 @@ namespace MeshDev.Tests.ControlPlane;
 public sealed class ControlPlaneHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly string? _ownedDataDirectory;
 
-    private ControlPlaneHost(WebApplication app)
+    private ControlPlaneHost(WebApplication app, string? ownedDataDirectory)
     {
         _app = app;
+        _ownedDataDirectory = ownedDataDirectory;
         var listeners = app.GetListeners();
         HttpAddress = listeners.HttpAddress;
         GrpcAddress = listeners.GrpcAddress;
@@ -27,9 +29,21 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     public HttpClient Http { get; }
     public GrpcChannel Grpc { get; }
 
+    public static Task<ControlPlaneHost> StartAsync(
+        TimeSpan? gracePeriod = null, TimeSpan? debounce = null, params string[] extraArgs) =>
+        StartAsync(extraArgs, configureServices: null, gracePeriod, debounce);
+
+    /// <summary>
+    /// Starts a control plane; unless <paramref name="extraArgs"/> names a data folder, it gets a fresh temporary one
+    /// (its CA root lives there), deleted when the host is disposed.
+    /// </summary>
     public static async Task<ControlPlaneHost> StartAsync(
-        TimeSpan? gracePeriod = null, TimeSpan? debounce = null, params string[] extraArgs)
+        string[] extraArgs, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configureServices,
+        TimeSpan? gracePeriod = null, TimeSpan? debounce = null)
     {
+        var ownedDataDirectory = extraArgs.Any(a => a.StartsWith($"--{MeshEnvironment.ControlPlane.DataDirectory}=", StringComparison.Ordinal))
+            ? null
+            : Directory.CreateTempSubdirectory("meshdev-controlplane-").FullName;
         string[] args =
         [
             $"--{MeshEnvironment.ControlPlane.HttpPort}=0",
@@ -37,12 +51,23 @@ public sealed class ControlPlaneHost : IAsyncDisposable
             $"--{MeshEnvironment.ControlPlane.DisconnectGracePeriod}={gracePeriod ?? TimeSpan.FromSeconds(30)}",
             $"--{MeshEnvironment.ControlPlane.PushDebounce}={debounce ?? TimeSpan.FromMilliseconds(50)}",
             "--Logging:LogLevel:Default=Warning",
+            .. ownedDataDirectory is null ? Array.Empty<string>() : new[] { $"--{MeshEnvironment.ControlPlane.DataDirectory}={ownedDataDirectory}" },
             .. extraArgs,
         ];
-        var app = ControlPlaneApp.Build(args);
-        await app.StartAsync();
-        return new ControlPlaneHost(app);
+        try
+        {
+            var app = ControlPlaneApp.Build(args, configureServices);
+            await app.StartAsync();
+            return new ControlPlaneHost(app, ownedDataDirectory);
+        }
+        catch when (ownedDataDirectory is not null)
+        {
+            Directory.Delete(ownedDataDirectory, recursive: true);
+            throw;
+        }
     }
+
+    public IServiceProvider Services => _app.Services;
 
     public Task<TestProxy> ConnectAsync(Core.Discovery.ProxyHello hello) => TestProxy.ConnectAsync(Grpc, hello);
 
@@ -61,5 +86,9 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         Grpc.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_ownedDataDirectory is not null)
+        {
+            Directory.Delete(_ownedDataDirectory, recursive: true);
+        }
     }
 }

@@ -171,9 +171,12 @@ public sealed class PushTests
     [Fact]
     public async Task Version_IsTheSameOnTwoControlPlanesWithTheSameMesh()
     {
+        // The same mesh has the same CA: both control planes keep their root in one folder, so the trust bundles agree.
+        var dataDirectory = Directory.CreateTempSubdirectory("meshdev-push-tests-");
         async Task<string> FinalVersionAsync(bool reversed)
         {
-            await using var controlPlane = await ControlPlaneHost.StartAsync();
+            await using var controlPlane = await ControlPlaneHost.StartAsync(
+                extraArgs: [$"--{MeshDev.Core.MeshEnvironment.ControlPlane.DataDirectory}={dataDirectory.FullName}"]);
             var hellos = reversed ? new[] { ReviewsV2, ReviewsV1 } : [ReviewsV1, ReviewsV2];
             await using var a = await controlPlane.ConnectAsync(hellos[0]);
             await using var b = await controlPlane.ConnectAsync(hellos[1]);
@@ -181,10 +184,17 @@ public sealed class PushTests
             return (await productpage.WaitForAsync(s => s.Clusters[0].Endpoints.Count == 2)).Snapshot.Version;
         }
 
-        var first = await FinalVersionAsync(reversed: false);
-        var second = await FinalVersionAsync(reversed: true);
+        try
+        {
+            var first = await FinalVersionAsync(reversed: false);
+            var second = await FinalVersionAsync(reversed: true);
 
-        Assert.Equal(first, second);
+            Assert.Equal(first, second);
+        }
+        finally
+        {
+            dataDirectory.Delete(recursive: true);
+        }
     }
 
     [Fact]

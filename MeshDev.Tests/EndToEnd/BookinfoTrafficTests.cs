@@ -120,7 +120,7 @@ public sealed class BookinfoTrafficTests(BookinfoAppFixture mesh) : IClassFixtur
             reviewsToRatings[version] = reviews.Counter("cluster.ratings.upstream_rq_200");
         }
         return new PathCounters(
-            gateway.Counter("cluster.productpage.upstream_rq_200"),
+            gateway.Counter("cluster.productpage.default.upstream_rq_200"),
             productpage.Counter("inbound.productpage.rq_200"),
             productpage.Counter("cluster.reviews.upstream_rq_200"),
             productpage.Counter("cluster.details.upstream_rq_200"),

@@ -241,14 +241,14 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
                   http:
                     http1MaxPendingRequests: 1
             """);
-        var before = (await mesh.GetStatsAsync("gateway")).Counter("cluster.productpage.upstream_rq_pending_overflow");
+        var before = (await mesh.GetStatsAsync("gateway")).Counter("cluster.productpage.default.upstream_rq_pending_overflow");
 
         var statuses = await LoadConcurrentlyAsync(20);
         var overflowed = statuses.Count(status => status == 503);
         output.WriteLine($"{overflowed} of 20 concurrent page loads overflowed the pool");
         Assert.InRange(overflowed, 1, 18);
         Assert.All(statuses, status => Assert.Contains(status, new[] { 200, 503 }));
-        var counted = (await mesh.GetStatsAsync("gateway")).Counter("cluster.productpage.upstream_rq_pending_overflow") - before;
+        var counted = (await mesh.GetStatsAsync("gateway")).Counter("cluster.productpage.default.upstream_rq_pending_overflow") - before;
         Assert.Equal(overflowed, counted);
     }
 

@@ -43,6 +43,25 @@ public sealed class ManifestTests
         }
     }
 
+    /// <summary>What the AppHost's manifest publisher emits now.</summary>
+    internal static async Task<JsonNode> EmitAsync()
+    {
+        var root = RepositoryRoot();
+        var emitted = Path.Combine(root, $".aspire-manifest.{Environment.ProcessId}.{Guid.NewGuid():N}.json");
+        try
+        {
+            var (exitCode, output) = await RunAsync("dotnet",
+                ["run", "--project", Path.Combine(root, "MeshDev.AppHost"), "-c", Configuration, "--no-build", "--",
+                 "--publisher", "manifest", "--output-path", emitted]);
+            Assert.True(exitCode == 0, $"The manifest publisher failed ({exitCode}):\n{output}");
+            return JsonNode.Parse(await File.ReadAllTextAsync(emitted))!;
+        }
+        finally
+        {
+            File.Delete(emitted);
+        }
+    }
+
 #if DEBUG
     private const string Configuration = "Debug";
 #else
