@@ -3,6 +3,7 @@ using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Dashboard;
 using MeshDev.ControlPlane.Push;
 using MeshDev.ControlPlane.Registry;
+using MeshDev.ControlPlane.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -41,6 +42,7 @@ public static class ControlPlaneApp
         builder.Services.AddSingleton<KnownServices>();
         builder.Services.AddSingleton<IConfigStore, ConfigStore>();
         builder.Services.AddHostedService<ConfigDirectoryWatcher>();
+        builder.Services.AddMeshTelemetry(builder.Configuration);
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();

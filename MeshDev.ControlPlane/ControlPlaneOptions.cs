@@ -69,7 +69,7 @@ public sealed class ControlPlaneOptions
     }
 
     /// <summary>Accepts a TimeSpan ("00:00:10", "00:00:00.250") or a number of seconds ("10", "0.25").</summary>
-    private static TimeSpan ReadDuration(IConfiguration configuration, string key, TimeSpan defaultValue)
+    internal static TimeSpan ReadDuration(IConfiguration configuration, string key, TimeSpan defaultValue)
     {
         var text = configuration[key];
         if (string.IsNullOrWhiteSpace(text))

@@ -39,6 +39,7 @@ public static class ApiEndpoints
         });
 
         api.MapConfigApi();
+        api.MapTopologyApi();
 
         api.MapFallback((HttpContext context) => Results.NotFound(
             new ErrorResponse($"No API endpoint for {context.Request.Method} {context.Request.Path}.")));
