@@ -3,9 +3,9 @@
 // stays still while the numbers change.
 import { svg, el, emptyRow, age, formatRate, formatPercent, formatMs } from "./dom.js";
 
-const COLUMN_WIDTH = 330;
-const GROUP_WIDTH = 170;
-const NODE_SPACING = 66;
+const COLUMN_WIDTH = 390;
+const GROUP_WIDTH = 150;
+const NODE_SPACING = 84;
 const GROUP_HEADER = 30;
 const GROUP_GAP = 28;
 const MARGIN = 30;
@@ -71,12 +71,13 @@ export function layout(topology, proxies) {
       const x = MARGIN + c * COLUMN_WIDTH;
       const boxHeight = GROUP_HEADER + group.nodes.length * NODE_SPACING;
       boxes.push({ group, x, y, width: GROUP_WIDTH, height: boxHeight });
-      group.nodes.forEach((node, i) => positions.set(node.id, { x: x + 36, y: y + GROUP_HEADER + i * NODE_SPACING + NODE_SPACING / 2 - 6 }));
+      group.nodes.forEach((node, i) => positions.set(node.id, { x: x + GROUP_WIDTH / 2, y: y + GROUP_HEADER + i * NODE_SPACING + RADIUS + 8, groupX: x }));
       y += boxHeight + GROUP_GAP;
     }
     height = Math.max(height, y);
   });
-  const width = MARGIN * 2 + Math.max(0, columns.length - 1) * COLUMN_WIDTH + GROUP_WIDTH;
+  // Room on the right for the loop of an edge that goes back to an earlier column.
+  const width = MARGIN * 2 + Math.max(0, columns.length - 1) * COLUMN_WIDTH + GROUP_WIDTH + 110;
   return { positions, boxes, width, height: Math.max(height, 120) };
 }
 
@@ -93,24 +94,38 @@ function edgeOpacity(edge, now) {
   return Math.max(MIN_OPACITY, 1 - idleSeconds / FADE_SECONDS).toFixed(2);
 }
 
+const bezier = (p0, p1, p2, p3, t) => {
+  const u = 1 - t;
+  return u * u * u * p0 + 3 * u * u * t * p1 + 3 * u * t * t * p2 + t * t * t * p3;
+};
+
 function curve(from, to) {
   const start = { x: from.x + RADIUS, y: from.y };
   const end = { x: to.x - RADIUS - 2, y: to.y };
   if (end.x > start.x + 20) {
     const bend = (end.x - start.x) / 2;
     const c1 = { x: start.x + bend, y: start.y }, c2 = { x: end.x - bend, y: end.y };
-    const mid = { x: (start.x + 3 * c1.x + 3 * c2.x + end.x) / 8, y: (start.y + 3 * c1.y + 3 * c2.y + end.y) / 8 };
+    // The label sits in the middle of the gap between the two groups, on the curve: edges that fan out from
+    // one node (or into one) then have their labels half a node spacing apart.
+    const gapMiddle = (from.groupX + GROUP_WIDTH + to.groupX) / 2;
+    let low = 0, high = 1;
+    for (let i = 0; i < 30; i++) {
+      const t = (low + high) / 2;
+      if (bezier(start.x, c1.x, c2.x, end.x, t) < gapMiddle) low = t; else high = t;
+    }
+    const mid = { x: gapMiddle, y: bezier(start.y, c1.y, c2.y, end.y, low) };
     return { d: `M${start.x},${start.y} C${c1.x},${c1.y} ${c2.x},${c2.y} ${end.x},${end.y}`, mid };
   }
   // Same column or backwards: loop out to the right of both nodes.
-  const out = Math.max(from.x, to.x) + GROUP_WIDTH;
+  const out = Math.max(from.groupX, to.groupX) + GROUP_WIDTH + 60;
   const s = { x: from.x + RADIUS, y: from.y }, e = { x: to.x + RADIUS + 2, y: to.y };
-  return { d: `M${s.x},${s.y} C${out},${s.y} ${out},${e.y} ${e.x},${e.y}`, mid: { x: out - 20, y: (s.y + e.y) / 2 } };
+  return { d: `M${s.x},${s.y} C${out},${s.y} ${out},${e.y} ${e.x},${e.y}`, mid: { x: out, y: (s.y + e.y) / 2 } };
 }
 
-function edgeLabel(edge, at) {
-  const first = `${formatRate(edge.requestsPerSecond)} rps · ${formatPercent(edge.errorRate)} 5xx`;
-  const second = `p50 ${formatMs(edge.p50Ms)} · p99 ${formatMs(edge.p99Ms)}`;
+function edgeLabel(edge, at, now) {
+  const idle = edge.requestsPerSecond <= 0;
+  const first = idle ? "idle" : `${formatRate(edge.requestsPerSecond)} rps · ${formatPercent(edge.errorRate)} 5xx`;
+  const second = idle ? "last request " + age(edge.lastSeen, now) : `p50 ${formatMs(edge.p50Ms)} · p99 ${formatMs(edge.p99Ms)}`;
   const lockWidth = edge.mtls ? 14 : 0;
   const width = Math.max(first.length, second.length) * 6.1 + 12 + lockWidth;
   const x = at.x - width / 2, y = at.y - 17;
@@ -146,8 +161,8 @@ export function renderTopology(topology, proxies) {
     },
       svg("title", {}, `${node.workload} (${node.namespace})${node.healthy ? "" : " — not healthy or not connected"}`),
       shape,
-      svg("text", { x: x + RADIUS + 8, y: y - 1 }, node.workload),
-      svg("text", { x: x + RADIUS + 8, y: y + 13, class: "version" }, node.kind === "gateway" ? "gateway" : node.version || "no version"));
+      svg("text", { x, y: y + RADIUS + 16, "text-anchor": "middle" }, node.workload),
+      svg("text", { x, y: y + RADIUS + 30, "text-anchor": "middle", class: "version" }, node.kind === "gateway" ? "gateway" : node.version || "no version"));
   }));
 
   const now = new Date(topology.generatedAt);
@@ -162,7 +177,7 @@ export function renderTopology(topology, proxies) {
     },
       svg("title", {}, `${edge.source} → ${edge.destination}: last request ${age(edge.lastSeen, now)}${edge.mtls ? ", mTLS" : ""}`),
       svg("path", { d, "marker-end": "url(#arrow)" }),
-      edgeLabel(edge, mid));
+      edgeLabel(edge, mid, now));
   }));
 
   renderEdgeTable(topology, now);
