@@ -48,7 +48,7 @@ public sealed class ApiTests
         string[] fields =
         [
             "id", "service", "namespace", "labels", "mode", "connected", "connectedAt", "disconnectedAt", "healthy",
-            "sentVersion", "sentAt", "ackedVersion", "ackedAt", "inSync", "configVersion", "lastNack", "adminUrl", "upstreams",
+            "sentVersion", "sentAt", "ackedVersion", "ackedAt", "inSync", "configVersion", "lastNack", "adminUrl", "upstreams", "lastPushAt",
         ];
         Assert.Equal(fields.Order(), listed.Select(p => p.Key).Order());
         Assert.True(JsonNode.DeepEquals(listed, single));

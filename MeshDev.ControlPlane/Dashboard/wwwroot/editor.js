@@ -4,9 +4,10 @@ import { el, postYaml, messageTable } from "./dom.js";
 
 const SOURCE = "dashboard";
 
-function show(className, headline, ...content) {
-  document.getElementById("editor-result").replaceChildren(
-    el("div", { className: "result " + className, id: "editor-outcome", data: { outcome: className } }, el("p", { text: headline }), ...content));
+function show(className, headline, configVersion, ...content) {
+  document.getElementById("editor-result").replaceChildren(el("div",
+    { className: "result " + className, id: "editor-outcome", data: { outcome: className, configVersion } },
+    el("p", { text: headline }), ...content));
 }
 
 async function apply() {
@@ -14,12 +15,12 @@ async function apply() {
   const { ok, status, body } = await postYaml("/api/v1/config?source=" + SOURCE, yaml);
   if (ok) {
     const applied = body.applied.map((a) => el("li", { className: "applied", text: `${a.kind} ${a.namespace}/${a.name} ${a.action}` }));
-    show("ok", `Applied: config version ${body.configVersion}`, el("ul", {}, ...applied));
+    show("ok", `Applied: config version ${body.configVersion}`, body.configVersion, el("ul", {}, ...applied));
     document.getElementById("editor-config-version").textContent = "config version " + body.configVersion;
   } else if (body && body.messages) {
-    show("bad", `Refused, nothing changed: ${body.error}`, messageTable(body.messages));
+    show("bad", `Refused, nothing changed: ${body.error}`, null, messageTable(body.messages));
   } else {
-    show("bad", `Refused (${status}): ${(body && body.error) || "no answer"}`);
+    show("bad", `Refused (${status}): ${(body && body.error) || "no answer"}`, null);
   }
 }
 
@@ -27,13 +28,13 @@ async function analyze() {
   const yaml = document.getElementById("yaml-editor").value;
   const { ok, status, body } = await postYaml("/api/v1/analyze?source=" + SOURCE, yaml);
   if (!ok) {
-    show("bad", `Analyze failed (${status}): ${(body && body.error) || "no answer"}`);
+    show("bad", `Analyze failed (${status}): ${(body && body.error) || "no answer"}`, null);
     return;
   }
   const warnings = body.messages.filter((m) => m.severity !== "error").length;
   show(body.valid ? (warnings ? "warn" : "ok") : "bad",
     body.valid ? `Valid${warnings ? ` with ${warnings} warning(s)` : ""}: applying it would be accepted` : "Not valid: applying it would be refused",
-    ...(body.messages.length ? [messageTable(body.messages)] : []));
+    null, ...(body.messages.length ? [messageTable(body.messages)] : []));
 }
 
 /** YAML for a JSON value: enough for Istio resources (maps, lists, scalars), with strings quoted when YAML would misread them. */
@@ -75,7 +76,7 @@ export function editResource(resource) {
 export function initEditor() {
   const run = (action, button) => async () => {
     button.disabled = true;
-    try { await action(); } catch (error) { show("bad", "Cannot reach the control plane: " + error.message); } finally { button.disabled = false; }
+    try { await action(); } catch (error) { show("bad", "Cannot reach the control plane: " + error.message, null); } finally { button.disabled = false; }
   };
   const applyButton = document.getElementById("apply-config");
   const analyzeButton = document.getElementById("analyze-config");
