@@ -17,11 +17,9 @@ public sealed class TopologyView(IWorkloadRegistry registry, TrafficWindow windo
     public TopologyResponse Current()
     {
         var now = time.GetUtcNow();
-        var reading = window.Read(now);
-        var workloads = registry.GetAll();
         var nodes = new Dictionary<string, TopologyNodeResponse>(StringComparer.Ordinal);
         var byName = new Dictionary<string, Workload>(StringComparer.Ordinal);
-        foreach (var workload in workloads)
+        foreach (var workload in registry.GetAll())
         {
             var node = Node(workload);
             nodes.TryAdd(node.Id, node);
@@ -29,32 +27,28 @@ public sealed class TopologyView(IWorkloadRegistry registry, TrafficWindow windo
             byName.TryAdd(workload.ProxyId, workload);
         }
 
-        string NodeOf(WorkloadLabels labels)
-        {
-            var registered = reading.ProxyOfWorkload.TryGetValue(labels.Workload, out var proxyId) && registry.Find(proxyId) is { } scraped
-                ? scraped
-                : byName.GetValueOrDefault(labels.Workload);
-            if (registered is not null)
-            {
-                return WorkloadName(registered);
-            }
+        // The proxy that reports a workload as itself decides its node; otherwise a registered workload or proxy of
+        // that name; otherwise the name stands for a workload known only from what others reported.
+        string NodeOf(string workload, string? reportingProxy) =>
+            (reportingProxy is not null ? registry.Find(reportingProxy) : null) is { } reporter ? WorkloadName(reporter)
+            : byName.TryGetValue(workload, out var named) ? WorkloadName(named)
+            : workload;
 
-            // Known only from what another proxy reported (a workload outside the mesh, or one already gone).
-            nodes.TryAdd(labels.Workload, new TopologyNodeResponse(
-                labels.Workload, labels.Workload, labels.App, labels.Version, labels.Namespace ?? MeshEnvironment.DefaultNamespace, "workload", Healthy: false));
-            return labels.Workload;
+        var reading = window.Read(now, NodeOf);
+        foreach (var edge in reading.Edges)
+        {
+            AddUnregistered(edge.From, edge.Source);
+            AddUnregistered(edge.To, edge.Destination);
         }
 
-        var edges = reading.Edges
-            .Select(e => new TopologyEdgeResponse(NodeOf(e.Source), NodeOf(e.Destination),
-                e.RequestsPerSecond, e.ErrorRate, e.P50Ms, e.P99Ms, e.MutualTls, e.LastSeen))
-            .ToList();
+        void AddUnregistered(string id, WorkloadLabels labels) => nodes.TryAdd(id, new TopologyNodeResponse(
+            id, labels.Workload, labels.App, labels.Version, labels.Namespace ?? MeshEnvironment.DefaultNamespace, "workload", Healthy: false));
 
         return new TopologyResponse(
             now,
             window.Window.TotalSeconds,
             [.. nodes.Values.OrderBy(n => n.Kind == "gateway" ? 0 : 1).ThenBy(n => n.App, StringComparer.Ordinal).ThenBy(n => n.Id, StringComparer.Ordinal)],
-            edges);
+            [.. reading.Edges.Select(e => new TopologyEdgeResponse(e.From, e.To, e.RequestsPerSecond, e.ErrorRate, e.P50Ms, e.P99Ms, e.MutualTls, e.LastSeen))]);
     }
 
     public static string WorkloadName(Workload workload) =>

@@ -1,7 +1,12 @@
 namespace MeshDev.ControlPlane.Telemetry;
 
-/// <summary>Live traffic on one edge over the sliding window, as one reporter saw it.</summary>
+/// <summary>
+/// Live traffic on one edge over the sliding window. <paramref name="From"/> and <paramref name="To"/> are the
+/// nodes the reader put the two workloads on; the labels are what the metrics said about them.
+/// </summary>
 public sealed record EdgeTraffic(
+    string From,
+    string To,
     WorkloadLabels Source,
     WorkloadLabels Destination,
     double RequestsPerSecond,
@@ -82,23 +87,45 @@ public sealed class TrafficWindow(TimeSpan window, TimeSpan edgeRetention)
         }
     }
 
-    public TrafficReading Read(DateTimeOffset now)
+    /// <param name="nodeOf">
+    /// Puts a workload, as the metrics name it, on a graph node, given the proxy that names itself so (null when
+    /// none does). Series of differently named workloads on one node add up to one edge. The name itself by default.
+    /// </param>
+    public TrafficReading Read(DateTimeOffset now, Func<string, string?, string>? nodeOf = null)
     {
+        nodeOf ??= (workload, _) => workload;
         var windowStart = now - window;
-        var groups = new Dictionary<(string Source, string Destination, bool BySource), EdgeAccumulator>();
+        var groups = new Dictionary<(string From, string To, bool BySource), EdgeAccumulator>();
         var proxyOfWorkload = new Dictionary<string, string>(StringComparer.Ordinal);
         lock (_lock)
         {
             foreach (var (proxyId, proxy) in _proxies)
             {
+                foreach (var key in proxy.Series.Keys)
+                {
+                    proxyOfWorkload.TryAdd(key.Reporter == SourceReporter ? key.Source.Workload : key.Destination.Workload, proxyId);
+                }
+            }
+
+            var nodes = new Dictionary<string, string>(StringComparer.Ordinal);
+            string Node(string workload)
+            {
+                if (!nodes.TryGetValue(workload, out var node))
+                {
+                    nodes[workload] = node = nodeOf(workload, proxyOfWorkload.GetValueOrDefault(workload));
+                }
+
+                return node;
+            }
+
+            foreach (var proxy in _proxies.Values)
+            {
                 foreach (var (key, history) in proxy.Series)
                 {
-                    var bySource = key.Reporter == SourceReporter;
-                    proxyOfWorkload.TryAdd(bySource ? key.Source.Workload : key.Destination.Workload, proxyId);
-                    var groupKey = (key.Source.Workload, key.Destination.Workload, bySource);
+                    var groupKey = (Node(key.Source.Workload), Node(key.Destination.Workload), key.Reporter == SourceReporter);
                     if (!groups.TryGetValue(groupKey, out var edge))
                     {
-                        groups[groupKey] = edge = new EdgeAccumulator(key.Source, key.Destination);
+                        groups[groupKey] = edge = new EdgeAccumulator(groupKey.Item1, groupKey.Item2, key.Source, key.Destination);
                     }
 
                     edge.Add(key, history, windowStart);
@@ -107,16 +134,16 @@ public sealed class TrafficWindow(TimeSpan window, TimeSpan edgeRetention)
         }
 
         var edges = new List<EdgeTraffic>();
-        foreach (var ((source, destination, bySource), edge) in groups)
+        foreach (var ((from, to, bySource), edge) in groups)
         {
             // One reporter per edge, or each request would count twice: the caller's (as Istio's dashboards
             // do), or the server's where no caller reports this edge.
-            if (!bySource && groups.ContainsKey((source, destination, true)))
+            if (!bySource && groups.ContainsKey((from, to, true)))
             {
                 continue;
             }
 
-            var other = groups.GetValueOrDefault((source, destination, !bySource));
+            var other = groups.GetValueOrDefault((from, to, !bySource));
             var mutualTls = edge.LatestIsMutualTls || other?.LatestIsMutualTls == true;
             if (now - edge.LastSeen <= edgeRetention)
             {
@@ -124,7 +151,7 @@ public sealed class TrafficWindow(TimeSpan window, TimeSpan edgeRetention)
             }
         }
 
-        edges.Sort((a, b) => (a.Source.Workload, a.Destination.Workload).CompareTo((b.Source.Workload, b.Destination.Workload)));
+        edges.Sort((a, b) => (a.From, a.To).CompareTo((b.From, b.To)));
         return new TrafficReading(edges, proxyOfWorkload);
     }
 
@@ -219,7 +246,7 @@ public sealed class TrafficWindow(TimeSpan window, TimeSpan edgeRetention)
         }
     }
 
-    private sealed class EdgeAccumulator(WorkloadLabels source, WorkloadLabels destination)
+    private sealed class EdgeAccumulator(string from, string to, WorkloadLabels source, WorkloadLabels destination)
     {
         private readonly Dictionary<double, double> _bucketIncreases = [];
         private double _requestsPerSecond;
@@ -274,6 +301,8 @@ public sealed class TrafficWindow(TimeSpan window, TimeSpan edgeRetention)
         {
             var buckets = _bucketIncreases.Select(b => (b.Key, b.Value)).ToList();
             return new EdgeTraffic(
+                from,
+                to,
                 source,
                 destination,
                 Math.Round(_requestsPerSecond, 3),

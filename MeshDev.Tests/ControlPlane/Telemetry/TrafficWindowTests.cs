@@ -43,7 +43,8 @@ public sealed class TrafficWindowTests
         _window.Record("productpage-v1-sidecar", T0.AddSeconds(10), Scrape("productpage-v1", "reviews-v2", ok: 1090, errors: 110, bucketCounts: [0, 550, 990, 1200, 1200, 1200, 1200]));
         var edge = Assert.Single(_window.Read(T0.AddSeconds(10)).Edges);
 
-        Assert.Equal(("productpage-v1", "reviews-v2"), (edge.Source.Workload, edge.Destination.Workload));
+        Assert.Equal(("productpage-v1", "reviews-v2"), (edge.From, edge.To));
+        Assert.Equal(("productpage", "reviews"), (edge.Source.App, edge.Destination.App));
         Assert.Equal(10.0, edge.RequestsPerSecond, 3);
         Assert.Equal(0.1, edge.ErrorRate, 4);
         Assert.Equal(5.0, edge.P50Ms!.Value, 2);   // rank 50 is the last of the (1, 5] bucket
@@ -112,6 +113,23 @@ public sealed class TrafficWindowTests
         Assert.True(edge.MutualTls);
         Assert.Equal("productpage-v1-sidecar", reading.ProxyOfWorkload["productpage-v1"]);
         Assert.Equal("details-v1-sidecar", reading.ProxyOfWorkload["details-v1"]);
+    }
+
+    [Fact]
+    public void Names_that_the_reader_puts_on_one_node_make_one_edge()
+    {
+        // The caller names the server by its proxy id, the server names itself as Istio does; one node for both.
+        _window.Record("productpage-v1-sidecar", T0, Scrape("productpage-v1", "details-v1-sidecar", ok: 0, security: "unknown"));
+        _window.Record("details-v1-sidecar", T0, Scrape("productpage-v1", "details-v1", ok: 0, reporter: "destination"));
+        _window.Record("productpage-v1-sidecar", T0.AddSeconds(2), Scrape("productpage-v1", "details-v1-sidecar", ok: 8, security: "unknown"));
+        _window.Record("details-v1-sidecar", T0.AddSeconds(2), Scrape("productpage-v1", "details-v1", ok: 8, reporter: "destination"));
+
+        var reading = _window.Read(T0.AddSeconds(2), (workload, proxy) => proxy is not null ? proxy.Replace("-sidecar", "") : workload.Replace("-sidecar", ""));
+
+        var edge = Assert.Single(reading.Edges);
+        Assert.Equal(("productpage-v1", "details-v1"), (edge.From, edge.To));
+        Assert.Equal(4.0, edge.RequestsPerSecond, 3);
+        Assert.True(edge.MutualTls);
     }
 
     [Fact]
