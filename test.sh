@@ -20,6 +20,13 @@ for port in 9080 15080; do
   fi
 done
 
+# The browser tests drive Debian's Chromium headless; Playwright's own browser download is never used.
+if [ ! -x /usr/bin/chromium ]; then
+  log "install chromium (browser tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get install -y chromium || { as_root apt-get update && as_root apt-get install -y chromium; }
+fi
+
 log "dotnet $(dotnet --version)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 

@@ -4,6 +4,7 @@ using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Dashboard;
 using MeshDev.ControlPlane.Push;
 using MeshDev.ControlPlane.Registry;
+using MeshDev.ControlPlane.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -43,6 +44,7 @@ public static class ControlPlaneApp
         builder.Services.AddSingleton<IConfigStore, ConfigStore>();
         builder.Services.AddHostedService<ConfigDirectoryWatcher>();
         builder.Services.AddCertificateAuthority(builder.Configuration);
+        builder.Services.AddMeshTelemetry(builder.Configuration);
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();

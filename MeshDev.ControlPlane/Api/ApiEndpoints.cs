@@ -40,6 +40,7 @@ public static class ApiEndpoints
 
         api.MapConfigApi();
         api.MapCertificateApi();
+        api.MapTopologyApi();
 
         api.MapFallback((HttpContext context) => Results.NotFound(
             new ErrorResponse($"No API endpoint for {context.Request.Method} {context.Request.Path}.")));

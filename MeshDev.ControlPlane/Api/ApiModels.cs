@@ -31,7 +31,8 @@ public sealed record ProxyResponse(
     long? ConfigVersion,
     NackResponse? LastNack,
     string AdminUrl,
-    IReadOnlyList<string> Upstreams);
+    IReadOnlyList<string> Upstreams,
+    DateTimeOffset? LastPushAt);
 
 public sealed record NackResponse(string Version, string Reason, DateTimeOffset At);
 

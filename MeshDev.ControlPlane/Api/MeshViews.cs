@@ -33,7 +33,7 @@ public sealed class MeshViews(IWorkloadRegistry registry, ProxySyncTracker track
             w.Connected, w.ConnectedAt, w.DisconnectedAt, w.Healthy,
             sync.SentVersion, sync.SentAt, sync.AckedVersion, sync.AckedAt, sync.InSync, sync.ConfigVersion,
             sync.LastNack is { } nack ? new NackResponse(nack.Version, nack.Reason, nack.At) : null,
-            w.AdminUrl, w.UpstreamServices);
+            w.AdminUrl, w.UpstreamServices, sync.LastPushAt);
     }
 
     public static string ProtocolName(ServiceProtocol protocol) => protocol switch

@@ -12,6 +12,9 @@ public sealed record ProxySyncStatus
     public DateTimeOffset? AckedAt { get; init; }
     public SnapshotRejection? LastNack { get; init; }
 
+    /// <summary>When a snapshot was last sent to this proxy; unlike <see cref="SentAt"/>, kept across reconnects.</summary>
+    public DateTimeOffset? LastPushAt { get; init; }
+
     /// <summary>
     /// The config version the proxy's latest compiled snapshot reflects, whether or not it differed from the one the
     /// proxy already had: with <see cref="InSync"/>, it tells when an apply has reached this proxy.

@@ -44,8 +44,8 @@ public sealed partial class ProxySyncTracker
     {
         var now = _time.GetUtcNow();
         _statuses.AddOrUpdate(proxyId,
-            _ => new ProxySyncStatus { SentVersion = version, SentNonce = nonce, SentAt = now },
-            (_, current) => current with { SentVersion = version, SentNonce = nonce, SentAt = now });
+            _ => new ProxySyncStatus { SentVersion = version, SentNonce = nonce, SentAt = now, LastPushAt = now },
+            (_, current) => current with { SentVersion = version, SentNonce = nonce, SentAt = now, LastPushAt = now });
     }
 
     /// <returns>false when the ACK answers an older push and was ignored.</returns>

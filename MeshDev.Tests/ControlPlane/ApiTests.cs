@@ -48,7 +48,7 @@ public sealed class ApiTests
         string[] fields =
         [
             "id", "service", "namespace", "labels", "mode", "connected", "connectedAt", "disconnectedAt", "healthy",
-            "sentVersion", "sentAt", "ackedVersion", "ackedAt", "inSync", "configVersion", "lastNack", "adminUrl", "upstreams",
+            "sentVersion", "sentAt", "ackedVersion", "ackedAt", "inSync", "configVersion", "lastNack", "adminUrl", "upstreams", "lastPushAt",
         ];
         Assert.Equal(fields.Order(), listed.Select(p => p.Key).Order());
         Assert.True(JsonNode.DeepEquals(listed, single));
@@ -91,12 +91,44 @@ public sealed class ApiTests
 
         var response = await controlPlane.Http.GetAsync("/");
         var html = await response.Content.ReadAsStringAsync();
-
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("/api/v1/services", html);
-        Assert.Contains("/api/v1/proxies", html);
-        Assert.DoesNotContain("https://", html);
+
+        // The page, and every script and style it loads or imports, comes from the control plane itself.
+        var files = new Dictionary<string, string> { ["/"] = html };
+        var pending = new Queue<string>(LocalReferences(html));
+        while (pending.TryDequeue(out var path))
+        {
+            if (files.ContainsKey(path))
+            {
+                continue;
+            }
+
+            using var asset = await controlPlane.Http.GetAsync(path);
+            Assert.True(asset.IsSuccessStatusCode, $"{path} answered {(int)asset.StatusCode}");
+            files[path] = await asset.Content.ReadAsStringAsync();
+            foreach (var reference in LocalReferences(files[path]))
+            {
+                pending.Enqueue(reference);
+            }
+        }
+
+        var all = string.Join("\n", files.Values);
+        Assert.Contains("/dashboard/app.js", files.Keys);
+        Assert.Contains("/dashboard/topology.js", files.Keys);
+        foreach (var endpoint in new[] { "/api/v1/services", "/api/v1/proxies", "/api/v1/topology", "/api/v1/config", "/api/v1/config/messages", "/api/v1/analyze", "/api/v1/certificates" })
+        {
+            Assert.Contains(endpoint, all);
+        }
+
+        Assert.DoesNotContain("https://", all);
+        Assert.DoesNotMatch("(src|href)=\"http", all);
+        Assert.Equal(HttpStatusCode.NotFound, (await controlPlane.Http.GetAsync("/dashboard/..%2FMeshDev.ControlPlane.dll")).StatusCode);
     }
+
+    /// <summary>Paths of the page's own files: src/href attributes and module imports ("./x.js" is under /dashboard/).</summary>
+    private static IEnumerable<string> LocalReferences(string text) =>
+        System.Text.RegularExpressions.Regex.Matches(text, "(?:src|href)=\"(/dashboard/[^\"]+)\"|from \"\\./([^\"]+)\"")
+            .Select(m => m.Groups[1].Success ? m.Groups[1].Value : "/dashboard/" + m.Groups[2].Value);
 
     [Fact]
     public async Task Api_IsNotServedOnTheGrpcPort_AndGrpcNotOnTheHttpPort()
