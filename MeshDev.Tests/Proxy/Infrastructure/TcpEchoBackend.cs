@@ -39,7 +39,10 @@ public sealed class TcpEchoBackend : IAsyncDisposable
 
     public int Accepted => Volatile.Read(ref _accepted);
 
-    /// <summary>What each connection sent before it ended its side, in the order the connections ended.</summary>
+    /// <summary>
+    /// What each connection sent before it ended its side, in the order the connections ended (the sidecar's TCP health
+    /// probes among them, as empty entries).
+    /// </summary>
     public ConcurrentQueue<string> Received { get; } = new();
 
     public static TcpEchoBackend Start(string name, TcpEchoMode mode = TcpEchoMode.Echo)
@@ -112,10 +115,14 @@ public sealed class TcpEchoBackend : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         _listener.Dispose();
         await _accepting;
-        _stopping.Dispose();
     }
 }
 
