@@ -5,7 +5,7 @@ namespace MeshDev.Core.Config;
 /// refuses by name every Istio field that MeshDev reads but does not carry out yet: a field that is silently
 /// ignored would make a developer believe a policy is in force when it is not.
 /// </summary>
-public sealed class ConfigValidator
+public sealed partial class ConfigValidator
 {
     public const string NotSupported = "not supported by MeshDev yet";
 
@@ -27,19 +27,25 @@ public sealed class ConfigValidator
 
     private readonly IReadOnlyList<ConfigResource> _config;
     private readonly IReadOnlySet<string> _knownServices;
+    private readonly IReadOnlyDictionary<string, Discovery.ServiceProtocol> _protocols;
     private readonly List<ConfigMessage> _messages = [];
 
-    private ConfigValidator(IReadOnlyList<ConfigResource> config, IReadOnlySet<string> knownServices)
+    private ConfigValidator(IReadOnlyList<ConfigResource> config, IReadOnlySet<string> knownServices, IReadOnlyDictionary<string, Discovery.ServiceProtocol>? protocols)
     {
         _config = config;
         _knownServices = knownServices;
+        _protocols = protocols ?? new Dictionary<string, Discovery.ServiceProtocol>();
     }
 
     /// <param name="config">Every resource in force together, in creation order.</param>
     /// <param name="knownServices">Names of the mesh services config may route to.</param>
-    public static IReadOnlyList<ConfigMessage> Validate(IReadOnlyList<ConfigResource> config, IReadOnlySet<string> knownServices)
+    /// <param name="protocols">The protocol of the known services whose protocol is known (registered instances).</param>
+    public static IReadOnlyList<ConfigMessage> Validate(
+        IReadOnlyList<ConfigResource> config,
+        IReadOnlySet<string> knownServices,
+        IReadOnlyDictionary<string, Discovery.ServiceProtocol>? protocols = null)
     {
-        var validator = new ConfigValidator(config, knownServices);
+        var validator = new ConfigValidator(config, knownServices, protocols);
         validator.CheckDuplicates();
         foreach (var resource in config)
         {
@@ -135,14 +141,9 @@ public sealed class ConfigValidator
             CheckGatewayReference(vs, $"spec.gateways[{i}]", spec.Gateways[i]);
         }
 
-        if (spec.Tcp is not null)
-        {
-            Unsupported(vs, "spec.tcp", "TCP routing", "MeshDev routes HTTP only");
-        }
-
         if (spec.Tls is not null)
         {
-            Unsupported(vs, "spec.tls", "TLS routing", "MeshDev routes HTTP only");
+            Unsupported(vs, "spec.tls", "TLS routing", "MeshDev routes HTTP and TCP");
         }
 
         if (spec.ExportTo.Count > 0 && !(spec.ExportTo.Count == 1 && spec.ExportTo[0] == "*"))
@@ -150,15 +151,17 @@ public sealed class ConfigValidator
             Unsupported(vs, "spec.exportTo", "exportTo other than [\"*\"]", "every resource is visible to the whole mesh");
         }
 
-        if (spec.Http.Count == 0 && spec.Tcp is null && spec.Tls is null)
+        if (spec.Http.Count == 0 && spec.Tcp.Count == 0 && spec.Tls is null)
         {
-            Error(vs, "spec.http", "http is empty; add at least one http route with a destination.");
+            Error(vs, "spec.http", "http is empty; add at least one http route (or tcp route) with a destination.");
         }
 
         for (var i = 0; i < spec.Http.Count; i++)
         {
             CheckHttpRoute(vs, spec.Http[i], $"spec.http[{i}]");
         }
+
+        CheckTcpRoutes(vs, meshBound);
     }
 
     private void CheckGatewayReference(VirtualServiceResource vs, string field, string reference)
