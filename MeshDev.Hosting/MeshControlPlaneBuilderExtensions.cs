@@ -25,6 +25,7 @@ public static class MeshControlPlaneBuilderExtensions
         }
 
         var resource = new MeshControlPlaneResource(name, MeshBinaries.DotnetHost, builder.AppHostDirectory);
+        MeshProxyStatusPublisher.Subscribe(builder, resource);
         return builder.AddResource(resource)
             // Resolved when the process starts, so publishing a manifest does not need the binaries.
             .WithArgs(context => context.Args.Add(MeshBinaries.ControlPlaneAssembly))

@@ -30,4 +30,7 @@ public sealed class MeshControlPlaneResource(string name, string command, string
 
     /// <summary>Every sidecar in the mesh, by the mesh service it belongs to.</summary>
     internal List<MeshSidecarResource> Sidecars { get; } = [];
+
+    /// <summary>What the dashboard's mesh traffic buttons have applied, per service.</summary>
+    internal TrafficCommandState TrafficCommandState { get; } = new();
 }

@@ -95,6 +95,7 @@ public static class MeshSidecarBuilderExtensions
             .WithIconName("ArrowSwap")
             .WaitFor(mesh)
             .WithManifestPublishingCallback(context => MeshManifest.WriteSidecarAsync(context, sidecar));
+        MeshTrafficCommands.Add(app, sidecar);
 
         return app;
     }

@@ -196,9 +196,10 @@ public sealed partial class ConfigStore(KnownServices knownServices, IPushSchedu
     private List<ConfigMessage> Messages(MeshConfig current, IReadOnlyList<ConfigResource> resources, IReadOnlySet<ResourceKey> touched)
     {
         var known = knownServices.Current();
+        var ports = knownServices.Ports();
         var protocols = knownServices.Protocols();
-        var before = ConfigValidator.Validate(current.Resources, known, protocols).ToHashSet();
-        return ConfigValidator.Validate(resources, known, protocols)
+        var before = ConfigValidator.Validate(current.Resources, known, ports, protocols).ToHashSet();
+        return ConfigValidator.Validate(resources, known, ports, protocols)
             .Where(m => m.IsError ? !before.Contains(m) : touched.Contains(new ResourceKey(m.Kind ?? "", m.Namespace ?? "", m.Name ?? "")))
             .ToList();
     }

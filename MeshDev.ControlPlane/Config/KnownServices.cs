@@ -14,6 +14,14 @@ public sealed class KnownServices(ControlPlaneOptions options, IWorkloadRegistry
             .Concat(registry.GetAll().Where(w => w.IsSidecar).Select(w => w.Service))
             .ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>The service port of each registered service (a MeshDev service has one), as its sidecars announced it.</summary>
+    public IReadOnlyDictionary<string, uint> Ports() =>
+        registry.GetAll()
+            .Where(w => w.IsSidecar && w.ServicePort != 0)
+            .OrderBy(w => w.ProxyId, StringComparer.Ordinal)
+            .GroupBy(w => w.Service, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().ServicePort, StringComparer.Ordinal);
+
     /// <summary>The protocol of each service a sidecar has registered (instances of a service share one).</summary>
     public IReadOnlyDictionary<string, ServiceProtocol> Protocols() =>
         registry.GetAll()

@@ -102,6 +102,23 @@ public static class RouteCompiler
             });
         }
 
+        if (spec.Redirect is { } redirect)
+        {
+            // The proxy answers it itself: no destination, and nothing of forwarding (mirror, retries) applies.
+            route.Redirect = RedirectRewriteCompiler.Redirect(redirect);
+            if (spec.Headers?.Response is { } redirectResponse)
+            {
+                route.ResponseHeaders = HeaderOperations(redirectResponse);
+            }
+
+            return route;
+        }
+
+        if (spec.Rewrite is { } rewrite)
+        {
+            route.Rewrite = RedirectRewriteCompiler.Rewrite(rewrite);
+        }
+
         // mirror with mirrorPercentage, or its newer form: mirrors with one entry (the validator refuses more).
         var (mirror, mirrorPercentage) = spec.Mirror is { } single ? (single, spec.MirrorPercentage)
             : spec.Mirrors.Count > 0 ? (spec.Mirrors[0].Destination, spec.Mirrors[0].Percentage)

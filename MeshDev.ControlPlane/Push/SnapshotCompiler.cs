@@ -55,27 +55,31 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore 
             .ToList();
         var rule = config.OfKind<DestinationRuleResource>().FirstOrDefault(r =>
             r.Spec.Host is { } host && ServiceHost.Names(host, r.Metadata.Namespace, service, @namespace));
+        // portLevelSettings resolved for the service's one port: the proxy sees only the policy in effect.
+        uint? servicePort = instances.Count > 0 && instances[0].ServicePort != 0 ? instances[0].ServicePort : null;
+        var policy = PortTrafficPolicy.ForPort(rule?.Spec.TrafficPolicy, servicePort);
 
         var cluster = new Cluster
         {
             Name = upstream,
             // Without a DestinationRule policy the proxy uses Istio's default.
-            LoadBalancer = TrafficPolicyCompiler.LoadBalancer(rule?.Spec.TrafficPolicy),
+            LoadBalancer = TrafficPolicyCompiler.LoadBalancer(policy),
             Protocol = instances.Count > 0 ? instances[0].Protocol : ServiceProtocol.Unspecified,
-            ConnectionPool = TrafficPolicyCompiler.ConnectionPool(rule?.Spec.TrafficPolicy),
-            OutlierDetection = TrafficPolicyCompiler.OutlierDetection(rule?.Spec.TrafficPolicy),
-            ConsistentHash = TrafficPolicyCompiler.ConsistentHash(rule?.Spec.TrafficPolicy),
+            ConnectionPool = TrafficPolicyCompiler.ConnectionPool(policy),
+            OutlierDetection = TrafficPolicyCompiler.OutlierDetection(policy),
+            ConsistentHash = TrafficPolicyCompiler.ConsistentHash(policy),
         };
 
         foreach (var subset in rule?.Spec.Subsets ?? [])
         {
+            var subsetPolicy = PortTrafficPolicy.ForPort(subset.TrafficPolicy, servicePort);
             var compiled = new Subset
             {
                 Name = subset.Name ?? "",
-                LoadBalancer = TrafficPolicyCompiler.LoadBalancer(subset.TrafficPolicy),
-                ConnectionPool = TrafficPolicyCompiler.ConnectionPool(subset.TrafficPolicy),
-                OutlierDetection = TrafficPolicyCompiler.OutlierDetection(subset.TrafficPolicy),
-                ConsistentHash = TrafficPolicyCompiler.ConsistentHash(subset.TrafficPolicy),
+                LoadBalancer = TrafficPolicyCompiler.LoadBalancer(subsetPolicy),
+                ConnectionPool = TrafficPolicyCompiler.ConnectionPool(subsetPolicy),
+                OutlierDetection = TrafficPolicyCompiler.OutlierDetection(subsetPolicy),
+                ConsistentHash = TrafficPolicyCompiler.ConsistentHash(subsetPolicy),
             };
             foreach (var (key, value) in subset.Labels.OrderBy(l => l.Key, StringComparer.Ordinal))
             {

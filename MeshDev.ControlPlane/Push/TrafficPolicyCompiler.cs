@@ -76,9 +76,16 @@ public static class TrafficPolicyCompiler
         {
             hash.HttpHeaderName = header;
         }
-        else if (spec.HttpCookie?.Name is { } cookie)
+        else if (spec.HttpCookie is { Name: { } cookie } httpCookie)
         {
             hash.HttpCookieName = cookie;
+            hash.HttpCookiePath = httpCookie.Path ?? "";
+            // With a ttl (0s included: a session cookie) the proxy issues the cookie to a client that has none.
+            if (httpCookie.Ttl is { } ttl)
+            {
+                hash.HttpCookieTtlSet = true;
+                hash.HttpCookieTtlMs = Milliseconds(ttl);
+            }
         }
         else if (spec.UseSourceIp is true)
         {

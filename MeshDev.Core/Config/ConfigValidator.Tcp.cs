@@ -52,6 +52,12 @@ public sealed partial class ConfigValidator
             {
                 Error(vs, $"{matchPath}.port", $"port {port} is out of range; give the service port the connection is addressed to, from 1 to 65535.");
             }
+            else if (match.Port is { } addressed && ServicePortsOfHosts(vs) is { Count: > 0 } ports && !ports.Contains((uint)addressed))
+            {
+                // Istio accepts it; the block simply never matches, which is worth saying.
+                Warning(vs, $"{matchPath}.port", $"port {addressed} is not the service port of {string.Join(" or ", vs.Spec.Hosts.Select(h => $"'{h}'"))} " +
+                    $"({string.Join(", ", ports.Order())}), so this match never applies; give the service port or leave port out.");
+            }
 
             if (match.DestinationSubnets.Count > 0)
             {
@@ -78,6 +84,14 @@ public sealed partial class ConfigValidator
         // A tcp destination is an http one without header operations: the same host, subset, port and weight rules hold.
         CheckDestinations(vs, route.Route.Select(d => new HttpRouteDestinationSpec { Destination = d.Destination, Weight = d.Weight }).ToList(), path);
     }
+
+    /// <summary>The registered service ports of the VirtualService's hosts; empty when none is known yet.</summary>
+    private HashSet<uint> ServicePortsOfHosts(VirtualServiceResource vs) =>
+        vs.Spec.Hosts
+            .Where(h => !ServiceHost.IsWildcard(h))
+            .Select(h => _servicePorts.TryGetValue(ServiceHost.Resolve(h, vs.Metadata.Namespace).Service, out var port) ? port : 0)
+            .Where(p => p != 0)
+            .ToHashSet();
 
     private static string ProtocolName(ServiceProtocol protocol) => protocol switch
     {

@@ -27,25 +27,33 @@ public sealed partial class ConfigValidator
 
     private readonly IReadOnlyList<ConfigResource> _config;
     private readonly IReadOnlySet<string> _knownServices;
+    private readonly IReadOnlyDictionary<string, uint> _servicePorts;
     private readonly IReadOnlyDictionary<string, Discovery.ServiceProtocol> _protocols;
     private readonly List<ConfigMessage> _messages = [];
 
-    private ConfigValidator(IReadOnlyList<ConfigResource> config, IReadOnlySet<string> knownServices, IReadOnlyDictionary<string, Discovery.ServiceProtocol>? protocols)
+    private ConfigValidator(
+        IReadOnlyList<ConfigResource> config,
+        IReadOnlySet<string> knownServices,
+        IReadOnlyDictionary<string, uint>? servicePorts,
+        IReadOnlyDictionary<string, Discovery.ServiceProtocol>? protocols)
     {
         _config = config;
         _knownServices = knownServices;
+        _servicePorts = servicePorts ?? new Dictionary<string, uint>();
         _protocols = protocols ?? new Dictionary<string, Discovery.ServiceProtocol>();
     }
 
     /// <param name="config">Every resource in force together, in creation order.</param>
     /// <param name="knownServices">Names of the mesh services config may route to.</param>
-    /// <param name="protocols">The protocol of the known services whose protocol is known (registered instances).</param>
+    /// <param name="servicePorts">The service port of each service whose port is known (a registered sidecar told it).</param>
+    /// <param name="protocols">The protocol of each service whose protocol is known (a registered sidecar told it).</param>
     public static IReadOnlyList<ConfigMessage> Validate(
         IReadOnlyList<ConfigResource> config,
         IReadOnlySet<string> knownServices,
+        IReadOnlyDictionary<string, uint>? servicePorts = null,
         IReadOnlyDictionary<string, Discovery.ServiceProtocol>? protocols = null)
     {
-        var validator = new ConfigValidator(config, knownServices, protocols);
+        var validator = new ConfigValidator(config, knownServices, servicePorts, protocols);
         validator.CheckDuplicates();
         foreach (var resource in config)
         {
@@ -180,15 +188,7 @@ public sealed partial class ConfigValidator
 
     private void CheckHttpRoute(VirtualServiceResource vs, HttpRouteSpec route, string path)
     {
-        if (route.Redirect is not null)
-        {
-            Unsupported(vs, $"{path}.redirect", "redirect");
-        }
-
-        if (route.Rewrite is not null)
-        {
-            Unsupported(vs, $"{path}.rewrite", "rewrite");
-        }
+        CheckRedirectAndRewrite(vs, route, path);
 
         CheckMirror(vs, route, path);
 
@@ -202,7 +202,10 @@ public sealed partial class ConfigValidator
             CheckMatch(vs, route.Match[j], $"{path}.match[{j}]");
         }
 
-        CheckDestinations(vs, route.Route, path);
+        if (route.Redirect is null)
+        {
+            CheckDestinations(vs, route.Route, path);
+        }
 
         if (route.Retries is { } retries)
         {
@@ -325,7 +328,7 @@ public sealed partial class ConfigValidator
     {
         if (destinations.Count == 0)
         {
-            Error(vs, $"{path}.route", "route is empty; give at least one destination (redirect is not supported by MeshDev yet).");
+            Error(vs, $"{path}.route", "route is empty; give at least one destination, or a redirect instead of route.");
             return;
         }
 
@@ -565,10 +568,9 @@ public sealed partial class ConfigValidator
 
             // Istio's subset loadBalancer replaces the rule's whole, hash included; the snapshot carries a subset's
             // hash only as an addition to the rule's, so a simple policy there would still hash: refuse, not mislead.
-            if (spec.TrafficPolicy?.LoadBalancer?.ConsistentHash is not null
-                && subset.TrafficPolicy?.LoadBalancer is { ConsistentHash: null })
+            if (SubsetLoadBalancerDroppingRuleHash(dr, subset, path) is { } field)
             {
-                Unsupported(dr, $"{path}.trafficPolicy.loadBalancer", "a subset loadBalancer without consistentHash when spec.trafficPolicy hashes",
+                Unsupported(dr, field, "a subset loadBalancer without consistentHash when spec.trafficPolicy hashes",
                     "give the subset a consistentHash too, or move consistentHash from spec.trafficPolicy to the subsets that hash");
             }
         }
@@ -624,10 +626,7 @@ public sealed partial class ConfigValidator
             Unsupported(dr, $"{path}.tls", "client TLS settings");
         }
 
-        if (policy.PortLevelSettings.Count > 0)
-        {
-            Unsupported(dr, $"{path}.portLevelSettings", "portLevelSettings", "each MeshDev service has one port; set the policy at trafficPolicy");
-        }
+        CheckPortLevelSettings(dr, policy.PortLevelSettings, $"{path}.portLevelSettings");
     }
 
     private void CheckConsistentHash(DestinationRuleResource dr, ConsistentHashSpec hash, string path)
@@ -665,16 +664,7 @@ public sealed partial class ConfigValidator
                 Error(dr, $"{path}.httpCookie.name", "name is missing; name the cookie to hash, e.g. 'session'.");
             }
 
-            // With a ttl Envoy issues the cookie when the request has none; MeshDev only hashes a cookie the client sends.
-            if (cookie.Ttl is not null)
-            {
-                Unsupported(dr, $"{path}.httpCookie.ttl", "issuing the hash cookie (ttl)", "MeshDev hashes the cookie when the request carries it");
-            }
-
-            if (cookie.Path is not null)
-            {
-                Unsupported(dr, $"{path}.httpCookie.path", "httpCookie.path");
-            }
+            CheckHashCookie(dr, cookie, $"{path}.httpCookie");
 
             if (cookie.Attributes is not null)
             {

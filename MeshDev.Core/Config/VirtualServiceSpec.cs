@@ -266,13 +266,26 @@ public sealed class HttpRewriteSpec
 {
     public string? Uri { get; init; }
     public string? Authority { get; init; }
-    public JsonNode? UriRegexRewrite { get; init; }
+    public RegexRewriteSpec? UriRegexRewrite { get; init; }
 
     internal static HttpRewriteSpec Read(YamlSpecReader r) => new()
     {
         Uri = r.String("uri"),
         Authority = r.String("authority"),
-        UriRegexRewrite = r.Raw("uriRegexRewrite"),
+        UriRegexRewrite = r.Object("uriRegexRewrite", RegexRewriteSpec.Read),
+    };
+}
+
+/// <summary>RE2 <see cref="Match"/> searched in the path; every occurrence becomes <see cref="Rewrite"/> (\1 inserts group 1).</summary>
+public sealed class RegexRewriteSpec
+{
+    public string? Match { get; init; }
+    public string? Rewrite { get; init; }
+
+    internal static RegexRewriteSpec Read(YamlSpecReader r) => new()
+    {
+        Match = r.String("match"),
+        Rewrite = r.String("rewrite"),
     };
 }
 

@@ -155,6 +155,12 @@ public static class ConfigDumpWriter
                 _ => "sourceIp",
             });
             json.WriteString("name", key.Name);
+            if (key.IssuedCookie is { } cookie)
+            {
+                json.WriteNumber("cookieTtlMs", (long)cookie.Ttl.TotalMilliseconds);
+                json.WriteString("cookiePath", cookie.Path);
+            }
+
             json.WriteEndObject();
         }
     }

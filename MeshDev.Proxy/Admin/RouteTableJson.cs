@@ -8,8 +8,9 @@ namespace MeshDev.Proxy.Admin;
 /// "method","headers":{name:{...}},"queryParams","withoutHeaders","ignoreUriCase"}],"destinations":[{"service","subset",
 /// "weight"}],"timeoutMs","retries":{"attempts","perTryTimeoutMs","retryOn":[...],"statusCodes":[...]},
 /// "fault":{"delayMs","delayPercentage","abortHttpStatus","abortGrpcStatus","abortPercentage"}|null,
-/// "requestHeaders","responseHeaders":{"set","add","remove"}}],"tcpRoutes":[{"name","destinations":[{"service","subset",
-/// "weight"}]}]}.
+/// "requestHeaders","responseHeaders":{"set","add","remove"},"redirect":{"uri","authority","scheme","port","derivePort",
+/// "redirectCode"}|null,"rewrite":{"uri","authority","uriRegex":{"pattern","substitution"}|null}|null}],"tcpRoutes":[{"name",
+/// "destinations":[{"service","subset","weight"}]}]}.
 /// </summary>
 public static class RouteTableJson
 {
@@ -81,6 +82,8 @@ public static class RouteTableJson
 
             WriteHeaderOperations(json, "requestHeaders", route.RequestHeaders);
             WriteHeaderOperations(json, "responseHeaders", route.ResponseHeaders);
+            WriteRedirect(json, route.Redirect);
+            WriteRewrite(json, route.Rewrite);
             json.WriteEndObject();
         }
 
@@ -111,6 +114,51 @@ public static class RouteTableJson
         }
 
         json.WriteEndArray();
+    }
+
+    private static void WriteRedirect(Utf8JsonWriter json, RouteRedirect? redirect)
+    {
+        if (redirect is null)
+        {
+            json.WriteNull("redirect");
+            return;
+        }
+
+        var (uri, authority, scheme, port, derivePort) = redirect.Parts;
+        json.WriteStartObject("redirect");
+        json.WriteString("uri", uri);
+        json.WriteString("authority", authority);
+        json.WriteString("scheme", scheme);
+        json.WriteNumber("port", port);
+        json.WriteString("derivePort", derivePort.ToString());
+        json.WriteNumber("redirectCode", redirect.StatusCode);
+        json.WriteEndObject();
+    }
+
+    private static void WriteRewrite(Utf8JsonWriter json, RouteRewrite? rewrite)
+    {
+        if (rewrite is null)
+        {
+            json.WriteNull("rewrite");
+            return;
+        }
+
+        json.WriteStartObject("rewrite");
+        json.WriteString("uri", rewrite.Uri);
+        json.WriteString("authority", rewrite.Authority);
+        if (rewrite.Pattern is null)
+        {
+            json.WriteNull("uriRegex");
+        }
+        else
+        {
+            json.WriteStartObject("uriRegex");
+            json.WriteString("pattern", rewrite.Pattern);
+            json.WriteString("substitution", rewrite.Substitution);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
     }
 
     private static void WriteMatcher(Utf8JsonWriter json, string name, StringMatcher? matcher)

@@ -184,7 +184,7 @@ public sealed class ControlPlaneClient(
         {
             try
             {
-                applied = RuntimeSnapshot.Build(message.Snapshot!, store.Current, time.GetUtcNow());
+                applied = RuntimeSnapshot.Build(message.Snapshot!, store.Current, time.GetUtcNow(), stats, time);
             }
             catch (Routing.InvalidSnapshotException e)
             {

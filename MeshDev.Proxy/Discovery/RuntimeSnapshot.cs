@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Routing;
+using MeshDev.Proxy.Telemetry;
 
 namespace MeshDev.Proxy.Discovery;
 
@@ -41,8 +42,10 @@ public sealed class RuntimeSnapshot
     public RegexCache Regexes { get; }
 
     /// <summary>Builds the runtime form of a snapshot that <see cref="SnapshotValidator"/> accepted.</summary>
+    /// <param name="stats">When given, the clusters' outlier detectors sweep on their interval from now on, until
+    /// <see cref="Retire"/>; without it (a snapshot that only a test looks at) nothing runs in the background.</param>
     /// <exception cref="InvalidSnapshotException">A route's regex does not compile.</exception>
-    public static RuntimeSnapshot Build(ProxySnapshot snapshot, RuntimeSnapshot previous, DateTimeOffset appliedAt)
+    public static RuntimeSnapshot Build(ProxySnapshot snapshot, RuntimeSnapshot previous, DateTimeOffset appliedAt, StatsRegistry? stats = null, TimeProvider? time = null)
     {
         var clusters = new Dictionary<string, UpstreamCluster>(StringComparer.Ordinal);
         foreach (var cluster in snapshot.Clusters)
@@ -65,8 +68,25 @@ public sealed class RuntimeSnapshot
             clusters[cluster.Name] = new UpstreamCluster(cluster.Name, cluster.LoadBalancer, cluster.Protocol, endpoints, cluster.Subsets, traffic, previousCluster);
         }
 
+        if (stats is not null)
+        {
+            foreach (var cluster in clusters.Values)
+            {
+                cluster.StartOutlierSweeps(stats.Cluster(cluster.Name), time ?? TimeProvider.System);
+            }
+        }
+
         var regexes = new RegexCache(previous.Regexes);
         var routeTables = snapshot.RouteTables.ToFrozenDictionary(t => t.Name, t => RouteTableCompiler.Compile(t, regexes), StringComparer.Ordinal);
         return new RuntimeSnapshot(snapshot.Version, appliedAt, clusters.ToFrozenDictionary(StringComparer.Ordinal), routeTables, regexes);
+    }
+
+    /// <summary>Stops this snapshot's background work once another has replaced it. Requests still using it finish normally.</summary>
+    public void Retire()
+    {
+        foreach (var cluster in Clusters.Values)
+        {
+            cluster.StopOutlierSweeps();
+        }
     }
 }

@@ -11,7 +11,14 @@ public sealed class SnapshotStore
 
     public RejectedSnapshot? LastRejected => Volatile.Read(ref _lastRejected);
 
-    public void Apply(RuntimeSnapshot snapshot) => Volatile.Write(ref _current, snapshot);
+    public void Apply(RuntimeSnapshot snapshot)
+    {
+        var replaced = Interlocked.Exchange(ref _current, snapshot);
+        if (!ReferenceEquals(replaced, snapshot))
+        {
+            replaced.Retire();
+        }
+    }
 
     public void Reject(RejectedSnapshot rejected) => Volatile.Write(ref _lastRejected, rejected);
 }

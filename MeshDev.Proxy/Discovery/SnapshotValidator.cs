@@ -228,6 +228,18 @@ public static class SnapshotValidator
 
     private static string? ValidateRoute(HttpRoute route, string where, HashSet<string> clusters)
     {
+        if (route.Redirect is { } redirect)
+        {
+            return route.Destinations.Count > 0
+                ? $"{where}: a redirect route has destinations; it answers the redirect itself, so give one or the other"
+                : RedirectRewriteValidator.Validate(redirect, where);
+        }
+
+        if (route.Rewrite is { } rewrite && RedirectRewriteValidator.Validate(rewrite, where) is { } badRewrite)
+        {
+            return badRewrite;
+        }
+
         if (ValidateDestinations(route.Destinations, where, clusters) is { } destinations)
         {
             return destinations;

@@ -23,7 +23,7 @@ public sealed class UpstreamCluster
         Policy = policy == LoadBalancerPolicy.Unspecified ? LoadBalancerPolicy.LeastRequest : policy;
         Protocol = protocol;
         Endpoints = endpoints;
-        Ejections = EjectionTracker.CountingFrom(endpoints, DateTime.UtcNow);
+        Ejections = EjectionTracker.CountingFrom(endpoints);
         var clusterPolicy = trafficPolicy ?? TrafficPolicy.None;
         All = new EndpointSet("", FrozenDictionary<string, string>.Empty, Policy, endpoints.Where(e => e.Healthy).ToArray(),
             clusterPolicy, protocol, previous?.All.Breaker ?? new CircuitBreaker(), Ejections);
@@ -70,6 +70,26 @@ public sealed class UpstreamCluster
     /// <summary>The endpoints a destination names: the whole cluster for an empty subset; null for an unknown one.</summary>
     public EndpointSet? Select(string subset) =>
         subset.Length == 0 ? All : Subsets.GetValueOrDefault(subset);
+
+    /// <summary>Starts the interval sweeps of the cluster's and its subsets' outlier detectors.</summary>
+    public void StartOutlierSweeps(ClusterStats stats, TimeProvider time)
+    {
+        All.Outlier?.StartSweeping(stats, time);
+        foreach (var subset in Subsets.Values)
+        {
+            subset.Outlier?.StartSweeping(stats, time);
+        }
+    }
+
+    /// <summary>Stops them, once the cluster's snapshot is out of service.</summary>
+    public void StopOutlierSweeps()
+    {
+        All.Outlier?.Dispose();
+        foreach (var subset in Subsets.Values)
+        {
+            subset.Outlier?.Dispose();
+        }
+    }
 }
 
 /// <summary>The DestinationRule trafficPolicy parts beyond the load balancer; a subset's own parts replace the cluster's.</summary>
@@ -145,15 +165,26 @@ public sealed class EndpointSet
     public UpstreamEndpoint[] Available(ClusterStats stats) => OutlierDetector.Available(HealthyEndpoints, Ejections, stats);
 
     /// <summary>The first try's endpoint: by the request's hash key when the set has one and the request carries it.</summary>
-    public UpstreamEndpoint Pick(HttpContext context, UpstreamEndpoint[] candidates)
+    public UpstreamEndpoint Pick(HttpContext context, UpstreamEndpoint[] candidates) => Pick(context, candidates, out _);
+
+    /// <param name="setCookie">The Set-Cookie value for the response when the hash issued its cookie to this request; else null.</param>
+    public UpstreamEndpoint Pick(HttpContext context, UpstreamEndpoint[] candidates, out string? setCookie)
     {
-        if (RingHash is { } ring && ring.Key.KeyOf(context) is { } key && ring.Pick(key, candidates) is { } endpoint)
+        setCookie = null;
+        if (RingHash is not { } ring)
         {
-            return endpoint;
+            return LoadBalancer.Pick(candidates);
+        }
+
+        var key = ring.Key.KeyOf(context);
+        if (key is null && ring.Key.IssuedCookie is { } cookie)
+        {
+            key = HashCookie.NewValue(context);
+            setCookie = cookie.SetCookieHeader(key);
         }
 
         // Envoy's ring hash without a key picks at random.
-        return RingHash is null ? LoadBalancer.Pick(candidates) : RandomLoadBalancer.Instance.Pick(candidates);
+        return key is not null && ring.Pick(key, candidates) is { } endpoint ? endpoint : RandomLoadBalancer.Instance.Pick(candidates);
     }
 
     /// <summary>A TCP connection's endpoint: a connection has no headers, so only useSourceIp hashes (Envoy's tcp_proxy).</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Configuration;
+using MeshDev.Proxy.Forwarding.ConnectionLimits;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace MeshDev.Proxy.Forwarding;
@@ -15,7 +16,7 @@ public sealed class UpstreamClients : IDisposable
     private readonly UpstreamClient _http11;
     private readonly UpstreamClient _http2;
     private readonly ProxyOptions _options;
-    private readonly ConcurrentDictionary<(bool Http2, TimeSpan ConnectTimeout, TimeSpan IdleTimeout), UpstreamClient> _tuned = new();
+    private readonly ConcurrentDictionary<(bool Http2, TimeSpan ConnectTimeout, TimeSpan IdleTimeout, int MaxRequestsPerConnection), UpstreamClient> _tuned = new();
 
     public UpstreamClients(ProxyOptions options)
     {
@@ -37,24 +38,27 @@ public sealed class UpstreamClients : IDisposable
     public UpstreamClient For(ServiceProtocol protocol) => ServiceProtocols.UsesHttp2(protocol) ? _http2 : _http11;
 
     /// <summary>
-    /// The client for a cluster whose connectionPool sets tcp.connectTimeout or an idle timeout: its own connection
-    /// pool with those settings, shared by every cluster with the same ones. Other clusters share the protocol's pool.
+    /// The client for a cluster whose connectionPool sets tcp.connectTimeout, an idle timeout or
+    /// maxRequestsPerConnection: its own connection pool with those settings, shared by every cluster with the same
+    /// ones. Other clusters share the protocol's pool.
     /// </summary>
     public UpstreamClient For(ServiceProtocol protocol, ConnectionPool? pool)
     {
-        if (pool is null || (pool.ConnectTimeoutMs <= 0 && pool.IdleTimeoutMs <= 0))
+        var http2 = ServiceProtocols.UsesHttp2(protocol);
+        var maxRequestsPerConnection = pool is null ? 0 : (int)Math.Min(pool.MaxRequestsPerConnection, int.MaxValue);
+        if (pool is null || (pool.ConnectTimeoutMs <= 0 && pool.IdleTimeoutMs <= 0 && maxRequestsPerConnection == 0))
         {
             return For(protocol);
         }
 
-        var http2 = ServiceProtocols.UsesHttp2(protocol);
         var key = (http2,
             pool.ConnectTimeoutMs > 0 ? TimeSpan.FromMilliseconds(pool.ConnectTimeoutMs) : _options.Tuning.ConnectTimeout,
-            pool.IdleTimeoutMs > 0 ? TimeSpan.FromMilliseconds(pool.IdleTimeoutMs) : TimeSpan.Zero);
+            pool.IdleTimeoutMs > 0 ? TimeSpan.FromMilliseconds(pool.IdleTimeoutMs) : TimeSpan.Zero,
+            maxRequestsPerConnection);
         return _tuned.GetOrAdd(key, static (k, self) =>
         {
             var shared = k.Http2 ? self._http2 : self._http11;
-            return new UpstreamClient(CreateInvoker(k.ConnectTimeout, k.IdleTimeout), shared.RequestConfig);
+            return new UpstreamClient(CreateInvoker(k.Http2, k.ConnectTimeout, k.IdleTimeout, k.MaxRequestsPerConnection), shared.RequestConfig);
         }, this);
     }
 
@@ -68,13 +72,22 @@ public sealed class UpstreamClients : IDisposable
         }
     }
 
-    private static HttpMessageInvoker CreateInvoker(ProxyOptions options) => CreateInvoker(options.Tuning.ConnectTimeout, TimeSpan.Zero);
+    private static HttpMessageInvoker CreateInvoker(ProxyOptions options) => CreateInvoker(http2: false, options.Tuning.ConnectTimeout, TimeSpan.Zero, maxRequestsPerConnection: 0);
 
     // SocketsHttpHandler's own default.
     private static readonly TimeSpan DefaultPooledConnectionIdleTimeout = TimeSpan.FromMinutes(1);
 
     /// <param name="idleTimeout">Zero: the handler's default for idle pooled connections.</param>
-    private static HttpMessageInvoker CreateInvoker(TimeSpan connectTimeout, TimeSpan idleTimeout) => new(new SocketsHttpHandler
+    /// <param name="maxRequestsPerConnection">Zero: unlimited; otherwise each connection serves at most this many requests.</param>
+    private static HttpMessageInvoker CreateInvoker(bool http2, TimeSpan connectTimeout, TimeSpan idleTimeout, int maxRequestsPerConnection)
+    {
+        HttpMessageHandler handler = maxRequestsPerConnection <= 0 ? CreateHandler(connectTimeout, idleTimeout)
+            : http2 ? new Http2RequestLimitedHandler(() => CreateHandler(connectTimeout, idleTimeout), maxRequestsPerConnection)
+            : RequestLimitedConnections.Limit(CreateHandler(connectTimeout, idleTimeout), maxRequestsPerConnection);
+        return new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+
+    private static SocketsHttpHandler CreateHandler(TimeSpan connectTimeout, TimeSpan idleTimeout) => new()
     {
         // A proxy passes requests through as they are: no system proxy, redirects, cookies or decompression of
         // its own, and no trace headers until the mesh propagates traces deliberately.
@@ -86,7 +99,7 @@ public sealed class UpstreamClients : IDisposable
         ConnectTimeout = connectTimeout,
         PooledConnectionIdleTimeout = idleTimeout > TimeSpan.Zero ? idleTimeout : DefaultPooledConnectionIdleTimeout,
         ActivityHeadersPropagator = null,
-    }, disposeHandler: true);
+    };
 }
 
 /// <summary>An invoker with the request settings that make YARP speak one protocol.</summary>

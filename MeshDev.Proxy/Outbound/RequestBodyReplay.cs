@@ -1,3 +1,4 @@
+using MeshDev.Proxy.Telemetry;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace MeshDev.Proxy.Outbound;
@@ -13,14 +14,25 @@ public enum RequestBodyKind
 
     /// <summary>Passed through as it arrives; once a try has sent it, it is gone.</summary>
     Streamed,
+
+    /// <summary>
+    /// Of unknown length (chunked HTTP/1.1, HTTP/2 without content-length, gRPC): passed through as it arrives, never
+    /// held back, and recorded on the way up to <see cref="RequestBodyReplay.MaxBufferedBytes"/>. A retry replays the
+    /// recording while the body fits; one that outgrows it is no longer replayable once sent.
+    /// </summary>
+    Recorded,
 }
 
 public static class RequestBodyReplay
 {
-    /// <summary>Bodies up to this size are buffered when a retry is possible, as Envoy's retry buffer limit does.</summary>
+    /// <summary>
+    /// Bodies up to this size are kept for a retry: Envoy's retry buffer, which its per_request_buffer_limit_bytes
+    /// bounds; 64 KiB here.
+    /// </summary>
     public const int MaxBufferedBytes = 64 * 1024;
 
-    public static async ValueTask<RequestBodyKind> PrepareAsync(HttpContext context, bool retriesPossible)
+    /// <param name="abandoned">Counted when a recorded body outgrows the buffer (Envoy's retry_or_shadow_abandoned).</param>
+    public static async ValueTask<RequestBodyKind> PrepareAsync(HttpContext context, bool retriesPossible, Counter? abandoned = null)
     {
         var request = context.Request;
         if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false }
@@ -29,11 +41,19 @@ public static class RequestBodyReplay
             return RequestBodyKind.None;
         }
 
-        // A body of unknown length (chunked, or HTTP/2 without content-length, which includes gRPC) is streamed:
-        // holding it back could stall a streaming call.
-        if (!retriesPossible || request.ContentLength is null or > MaxBufferedBytes)
+        if (!retriesPossible || request.ContentLength > MaxBufferedBytes)
         {
             return RequestBodyKind.Streamed;
+        }
+
+        if (request.ContentLength is null)
+        {
+            // Reading it all before the first try would stall a streaming call whose client waits for answers
+            // before it sends more, so it goes up as it comes and is recorded on the way.
+            var recorded = new RecordingRequestBody(request.Body, MaxBufferedBytes, abandoned);
+            context.Response.RegisterForDispose(recorded);
+            request.Body = recorded;
+            return RequestBodyKind.Recorded;
         }
 
         request.EnableBuffering(bufferThreshold: MaxBufferedBytes);
@@ -42,11 +62,26 @@ public static class RequestBodyReplay
         return RequestBodyKind.Buffered;
     }
 
+    /// <summary>
+    /// Whether another try can send the body again now: always for no body or a buffered one, never for a streamed
+    /// one, and for a recorded one while it has not outgrown the buffer.
+    /// </summary>
+    public static bool CanReplay(HttpContext context, RequestBodyKind body) => body switch
+    {
+        RequestBodyKind.Streamed => false,
+        RequestBodyKind.Recorded => context.Request.Body is RecordingRequestBody { CanReplay: true },
+        _ => true,
+    };
+
     public static void Rewind(HttpContext context, RequestBodyKind body)
     {
         if (body == RequestBodyKind.Buffered)
         {
             context.Request.Body.Position = 0;
+        }
+        else if (body == RequestBodyKind.Recorded && context.Request.Body is RecordingRequestBody recorded)
+        {
+            recorded.Rewind();
         }
     }
 }

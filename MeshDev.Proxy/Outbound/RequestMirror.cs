@@ -25,7 +25,7 @@ public sealed class RequestMirror(UpstreamClients clients, ILogger<RequestMirror
     /// <returns>False when the copy could not be started (the body is streamed, or the mirror has no endpoint).</returns>
     public async ValueTask<bool> TryMirrorAsync(HttpContext context, RouteMirror mirror, RuntimeSnapshot snapshot, ServiceProtocol fallbackProtocol, RequestBodyKind body, RouteStats routeStats)
     {
-        if (body == RequestBodyKind.Streamed
+        if (body is RequestBodyKind.Streamed or RequestBodyKind.Recorded
             || !snapshot.Clusters.TryGetValue(mirror.Service, out var cluster)
             || cluster.Select(mirror.Subset) is not { HealthyEndpoints.Length: > 0 } endpoints)
         {

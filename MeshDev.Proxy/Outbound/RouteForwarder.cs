@@ -47,24 +47,35 @@ public sealed class RouteForwarder(
             return false;
         }
 
+        if (route.Redirect is { } redirect)
+        {
+            scope.Stats.Redirected.Increment();
+            redirect.Write(context, route.ResponseHeaders);
+            return true;
+        }
+
+        // The block that matched decides a prefix rewrite; taken now, before header operations change the request.
+        var matchedUri = route.Rewrite is null ? null : route.MatchedBlock(context.Request)?.Uri;
         var destination = route.PickDestination();
         var clusterStats = destination.Stats ??= stats.Cluster(destination.Service);
         var started = Stopwatch.GetTimestamp();
         clusterStats.RequestsTotal.Increment();
         try
         {
-            await ForwardRouteAsync(context, scope, snapshot, route, destination, clusterStats);
+            await ForwardRouteAsync(context, scope, snapshot, route, destination, clusterStats, matchedUri);
         }
         finally
         {
             clusterStats.ResponseCodes.Record(context.Response.StatusCode);
+            clusterStats.GrpcStatuses.Record(context);
             clusterStats.RequestTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
         return true;
     }
 
-    private async Task ForwardRouteAsync(HttpContext context, RouteScope scope, RuntimeSnapshot snapshot, CompiledRoute route, RouteDestination destination, ClusterStats clusterStats)
+    private async Task ForwardRouteAsync(
+        HttpContext context, RouteScope scope, RuntimeSnapshot snapshot, CompiledRoute route, RouteDestination destination, ClusterStats clusterStats, StringMatcher? matchedUri)
     {
         if (route.Fault is { } fault)
         {
@@ -111,9 +122,12 @@ public sealed class RouteForwarder(
             route.RequestHeaders.Apply(context.Request.Headers);
         }
 
+        // As Envoy: after the header operations (a rewritten Host wins), before the mirror (which sees the rewritten request).
+        route.Rewrite?.Apply(context.Request, matchedUri);
+
         var policy = route.Retries;
         var mirrored = route.Mirror is { } mirrorRoute && mirrorRoute.Applies() ? mirrorRoute : null;
-        var body = await RequestBodyReplay.PrepareAsync(context, policy.Retries > 0 || mirrored is not null);
+        var body = await RequestBodyReplay.PrepareAsync(context, policy.Retries > 0 || mirrored is not null, clusterStats.RetryOrShadowAbandoned);
         if (mirrored is not null)
         {
             await mirror.TryMirrorAsync(context, mirrored, snapshot, scope.FallbackProtocol, body, scope.Stats);
@@ -198,7 +212,9 @@ public sealed class RouteForwarder(
             // A retry picks the least loaded of the endpoints not tried yet rather than asking the balancer again: a
             // second round-robin turn would move the rotation on, and every other request would then meet the failed
             // endpoint first.
-            var endpoint = attempt == 0 ? endpoints.Pick(context, candidates) : LeastRequestLoadBalancer.Instance.Pick(candidates);
+            string? setCookie = null;
+            var endpoint = attempt == 0 ? endpoints.Pick(context, candidates, out setCookie) : LeastRequestLoadBalancer.Instance.Pick(candidates);
+            transformer.SetCookie ??= setCookie;
             var retriesLeft = attempt < policy.Retries;
             transformer.StartTry();
             transformer.HoldRetriableResponses = retriesLeft && body != RequestBodyKind.Streamed && policy.RetriesOnResponses;
@@ -223,7 +239,7 @@ public sealed class RouteForwarder(
 
             if (error == ForwarderError.None && transformer.LastStatusCode != 0)
             {
-                endpoints.Outlier?.Record(endpoint, transformer.LastStatusCode, clusterStats);
+                endpoints.Outlier?.Record(endpoint, transformer.OutlierStatusCode, clusterStats);
             }
 
             TryFailure? failure = null;
@@ -277,9 +293,9 @@ public sealed class RouteForwarder(
             }
 
             // Held-back responses are retriable by construction; a connect failure sent nothing, so even a streamed
-            // body is still unread.
+            // body is still unread. A recorded body is replayable while it fits the retry buffer.
             var retriable = failure is null || policy.IsRetriable(failure.Value);
-            var replayable = body != RequestBodyKind.Streamed || failure == TryFailure.ConnectFailure;
+            var replayable = RequestBodyReplay.CanReplay(context, body) || (body == RequestBodyKind.Streamed && failure == TryFailure.ConnectFailure);
             candidates = NextCandidates(candidates, endpoint, available, strict: failure == TryFailure.ConnectFailure);
             if (!retriable || !retriesLeft || !replayable || candidates.Length == 0)
             {

@@ -1,6 +1,9 @@
 namespace MeshDev.Proxy.Routing;
 
-/// <summary>One compiled HttpRoute: when it applies, where it sends, and how (timeout, retries, faults, headers).</summary>
+/// <summary>
+/// One compiled HttpRoute: when it applies, where it sends, and how (timeout, retries, faults, headers, rewrite); or,
+/// for a redirect, the redirect the proxy answers with (and no destinations).
+/// </summary>
 public sealed class CompiledRoute(
     string name,
     RequestMatch[] matches,
@@ -10,7 +13,9 @@ public sealed class CompiledRoute(
     RouteFault? fault,
     HeaderOperations requestHeaders,
     HeaderOperations responseHeaders,
-    RouteMirror? mirror = null)
+    RouteMirror? mirror = null,
+    RouteRedirect? redirect = null,
+    RouteRewrite? rewrite = null)
 {
     private readonly int _totalWeight = destinations.Sum(d => d.Weight);
 
@@ -32,6 +37,12 @@ public sealed class CompiledRoute(
     /// <summary>Null: no mirroring.</summary>
     public RouteMirror? Mirror { get; } = mirror;
 
+    /// <summary>Set: the route answers with this redirect and has no destinations.</summary>
+    public RouteRedirect? Redirect { get; } = redirect;
+
+    /// <summary>Null: the request is forwarded as it came.</summary>
+    public RouteRewrite? Rewrite { get; } = rewrite;
+
     /// <summary>What a listener without a route table does: everything to its own service, Istio's default policy.</summary>
     public static CompiledRoute CatchAll(string service) =>
         new("default", [], [new RouteDestination(service, "", 100)], TimeSpan.Zero, RetryPolicy.Default, null, HeaderOperations.None, HeaderOperations.None);
@@ -52,6 +63,20 @@ public sealed class CompiledRoute(
         }
 
         return false;
+    }
+
+    /// <summary>The first match block the request satisfies (it decides a prefix rewrite); null when the route has none.</summary>
+    public RequestMatch? MatchedBlock(HttpRequest request)
+    {
+        foreach (var match in Matches)
+        {
+            if (match.Matches(request))
+            {
+                return match;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Weighted random choice, made once per request as Envoy's weighted clusters do.</summary>

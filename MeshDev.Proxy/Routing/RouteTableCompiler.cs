@@ -35,7 +35,9 @@ public static class RouteTableCompiler
                 CompileFault(route.Fault),
                 HeaderOperations.From(route.RequestHeaders),
                 HeaderOperations.From(route.ResponseHeaders),
-                route.Mirror is { } mirror ? new RouteMirror(mirror.Service, mirror.Subset, route.MirrorPercentage == 0 ? 100 : route.MirrorPercentage) : null);
+                route.Mirror is { } mirror ? new RouteMirror(mirror.Service, mirror.Subset, route.MirrorPercentage == 0 ? 100 : route.MirrorPercentage) : null,
+                route.Redirect is { } redirect ? new RouteRedirect(redirect) : null,
+                route.Rewrite is { } rewrite ? new RouteRewrite(rewrite, where) : null);
         }
 
         var tcpRoutes = table.TcpRoutes

@@ -24,6 +24,8 @@ public sealed class ClusterStats
         OutlierEjectionsActive = registry.Gauge(StatName.Of(prefix + "outlier_detection.ejections_active", "meshdev_cluster_outlier_detection_ejections_active", scope));
         RequestTime = registry.Histogram(StatName.Of(prefix + "upstream_rq_time", "meshdev_cluster_upstream_rq_time", scope));
         ResponseCodes = new ResponseCodeStats(registry, prefix + "upstream_rq_", "meshdev_cluster_upstream_rq", scope);
+        GrpcStatuses = new GrpcStatusStats(registry, cluster);
+        RetryOrShadowAbandoned = registry.Counter(StatName.Of(prefix + "retry_or_shadow_abandoned", "meshdev_cluster_retry_or_shadow_abandoned", scope));
     }
 
     /// <summary>Requests the cluster was asked to serve, once per request whatever the retries.</summary>
@@ -62,6 +64,15 @@ public sealed class ClusterStats
 
     /// <summary>The code the caller received, local replies (503 UH) included.</summary>
     public ResponseCodeStats ResponseCodes { get; }
+
+    /// <summary>The grpc-status the caller received, for gRPC calls.</summary>
+    public GrpcStatusStats GrpcStatuses { get; }
+
+    /// <summary>
+    /// Envoy's retry_or_shadow_abandoned: requests whose body outgrew the retry buffer while it was being sent, so
+    /// they can no longer be retried once a byte of it has gone upstream.
+    /// </summary>
+    public Counter RetryOrShadowAbandoned { get; }
 }
 
 /// <summary>Stats of a sidecar's inbound listener (inbound.&lt;service&gt;.*).</summary>
@@ -114,7 +125,11 @@ public sealed class RouteStats
         DelaysInjected = registry.Counter(StatName.Of($"fault.{table}.delays_injected", "meshdev_fault_delays_injected", scope));
         AbortsInjected = registry.Counter(StatName.Of($"fault.{table}.aborts_injected", "meshdev_fault_aborts_injected", scope));
         Mirrored = registry.Counter(StatName.Of($"route.{table}.mirrored", "meshdev_route_mirrored", scope));
+        Redirected = registry.Counter(StatName.Of($"route.{table}.redirected", "meshdev_route_redirected", scope));
     }
+
+    /// <summary>Requests answered with a route's redirect.</summary>
+    public Counter Redirected { get; }
 
     /// <summary>Requests a copy of which went to the route's mirror.</summary>
     public Counter Mirrored { get; }

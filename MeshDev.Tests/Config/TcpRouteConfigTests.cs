@@ -73,7 +73,7 @@ public sealed class TcpRouteConfigTests
     }
 
     private static IReadOnlyList<ConfigMessage> Validate(IReadOnlyDictionary<string, ServiceProtocol>? protocols, params string[] documents) =>
-        ConfigValidator.Validate(Parse(documents), ConfigTestData.BookinfoServices, protocols);
+        ConfigValidator.Validate(Parse(documents), ConfigTestData.BookinfoServices, protocols: protocols);
 
     [Fact]
     public void Tcp_routes_with_port_source_and_gateway_matches_and_weights_are_accepted_without_a_word()
@@ -85,7 +85,7 @@ public sealed class TcpRouteConfigTests
         Assert.Equal(27017, spec.Tcp[1].Match[0].Port);
         Assert.Equal("reviews", spec.Tcp[0].Match[0].SourceLabels["app"]);
         Assert.Equal([80, 20], spec.Tcp[2].Route.Select(r => r.Weight ?? 0));
-        Assert.Empty(ConfigValidator.Validate(resources, ConfigTestData.BookinfoServices, RatingsIsTcp));
+        Assert.Empty(ConfigValidator.Validate(resources, ConfigTestData.BookinfoServices, protocols: RatingsIsTcp));
     }
 
     [Fact]
@@ -123,6 +123,18 @@ public sealed class TcpRouteConfigTests
 
         // Before any instance has registered the protocol is unknown, and nothing is said.
         Assert.Empty(Validate(null, tcpForReviews));
+    }
+
+    [Fact]
+    public void A_match_port_that_is_not_the_registered_service_port_is_a_warning()
+    {
+        var resources = Parse(RatingsRule, RatingsRoutes);
+
+        var messages = ConfigValidator.Validate(resources, ConfigTestData.BookinfoServices, new Dictionary<string, uint> { ["ratings"] = 9080 }, RatingsIsTcp);
+
+        var warning = Assert.Single(messages);
+        Assert.Equal((ConfigSeverity.Warning, "spec.tcp[1].match[0].port"), (warning.Severity, warning.Field));
+        Assert.Contains("port 27017 is not the service port of 'ratings' (9080)", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -45,6 +45,9 @@ public sealed class TrafficPolicyValidationTests
     [InlineData("{outlierDetection: {consecutive5xxErrors: 0, consecutiveGatewayErrors: 4294967295, maxEjectionPercent: 100, minHealthPercent: 0}}")]
     [InlineData("{loadBalancer: {consistentHash: {httpCookie: {name: session}, minimumRingSize: 0}}}")]
     [InlineData("{loadBalancer: {consistentHash: {useSourceIp: true}}}")]
+    [InlineData("{loadBalancer: {consistentHash: {httpCookie: {name: session, ttl: 0s}}}}")]
+    [InlineData("{loadBalancer: {consistentHash: {httpCookie: {name: session, ttl: 1h, path: /reviews}}}}")]
+    [InlineData("{portLevelSettings: [{port: {number: 9080}, connectionPool: {tcp: {maxConnections: 1}}}]}")]
     public void PoliciesWithinRange_AreAccepted(string policy) => Assert.DoesNotContain(Validate(Rule(policy)), m => m.IsError);
 
     [Theory]
@@ -66,7 +69,12 @@ public sealed class TrafficPolicyValidationTests
     [InlineData("{loadBalancer: {consistentHash: {httpCookie: {path: /}}}}", "spec.trafficPolicy.loadBalancer.consistentHash.httpCookie.name", "name is missing")]
     [InlineData("{loadBalancer: {consistentHash: {httpHeaderName: x-user, ringHash: {minimumRingSize: 8}}}}", "spec.trafficPolicy.loadBalancer.consistentHash.ringHash", ConfigValidator.NotSupported)]
     [InlineData("{loadBalancer: {consistentHash: {httpHeaderName: x-user, minimumRingSize: 8388609}}}", "spec.trafficPolicy.loadBalancer.consistentHash.minimumRingSize", "out of range")]
-    [InlineData("{portLevelSettings: [{port: {number: 9080}, connectionPool: {tcp: {maxConnections: 1}}}]}", "spec.trafficPolicy.portLevelSettings", ConfigValidator.NotSupported)]
+    [InlineData("{portLevelSettings: [{port: {number: 9080}, connectionPool: {tcp: {maxConnections: 2147483648}}}]}", "spec.trafficPolicy.portLevelSettings[0].connectionPool.tcp.maxConnections", "out of range")]
+    [InlineData("{portLevelSettings: [{port: {number: 9080}, outlierDetection: {interval: 0s}}]}", "spec.trafficPolicy.portLevelSettings[0].outlierDetection.interval", "at least 1ms")]
+    [InlineData("{portLevelSettings: [{port: {number: 9080}, loadBalancer: {simple: FASTEST}}]}", "spec.trafficPolicy.portLevelSettings[0].loadBalancer.simple", "is unknown")]
+    [InlineData("{portLevelSettings: [{port: {number: 9080}, loadBalancer: {consistentHash: {httpCookie: {name: s, ttl: 1s}, maglev: {tableSize: 7}}}}]}", "spec.trafficPolicy.portLevelSettings[0].loadBalancer.consistentHash.maglev", ConfigValidator.NotSupported)]
+    // Port-level tls is held to what trafficPolicy.tls is: not carried out by the proxy, so not silently taken.
+    [InlineData("{portLevelSettings: [{port: {number: 9080}, tls: {mode: ISTIO_MUTUAL}}]}", "spec.trafficPolicy.portLevelSettings[0].tls", ConfigValidator.NotSupported)]
     public void PoliciesOutOfRange_AreRefusedNamingTheField(string policy, string field, string contains)
     {
         var errors = Validate(Rule(policy)).Where(m => m.IsError).ToList();

@@ -12,10 +12,13 @@ namespace MeshDev.Tests.EndToEnd;
 /// The real MeshDev.AppHost (Bookinfo, seven sidecars, the gateway and the control plane), started through
 /// Aspire.Hosting.Testing and waited on until every proxy reports ready.
 /// </summary>
-public sealed class BookinfoAppFixture : IAsyncLifetime
+public class BookinfoAppFixture : IAsyncLifetime
 {
-    public static readonly string[] Workloads =
+    private static readonly string[] BookinfoWorkloads =
         ["productpage-v1", "details-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3"];
+
+    /// <summary>The AppHost's workloads, each with a sidecar named "&lt;workload&gt;-sidecar".</summary>
+    public virtual IReadOnlyList<string> Workloads => BookinfoWorkloads;
 
     public static readonly Uri Gateway = new("http://localhost:9080");
     public static readonly Uri ControlPlane = new("http://localhost:15080");
@@ -29,7 +32,7 @@ public sealed class BookinfoAppFixture : IAsyncLifetime
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    public static IEnumerable<string> ProxyNames =>
+    public IEnumerable<string> ProxyNames =>
         Workloads.Select(workload => $"{workload}-sidecar").Append("gateway");
 
     public async Task InitializeAsync()
@@ -38,6 +41,7 @@ public sealed class BookinfoAppFixture : IAsyncLifetime
             ["--environment", "Testing"]);
         builder.Services.ConfigureHttpClientDefaults(http => http.ConfigureHttpClient(client => client.Timeout = TimeSpan.FromSeconds(30)));
         ConfigureControlPlane(builder);
+        ConfigureAppHost(builder);
 
         _app = await builder.BuildAsync();
         using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(4));
@@ -47,6 +51,11 @@ public sealed class BookinfoAppFixture : IAsyncLifetime
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(proxy, startup.Token);
         }
         await WaitForMeshInSyncAsync(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Where a fixture adds to the AppHost's model before it is built (extra workloads, settings).</summary>
+    protected virtual void ConfigureAppHost(IDistributedApplicationTestingBuilder builder)
+    {
     }
 
     /// <summary>A short disconnect grace period keeps the tests that stop workloads quick.</summary>
@@ -99,6 +108,18 @@ public sealed class BookinfoAppFixture : IAsyncLifetime
     {
         var adminUrl = (await GetProxyAsync(proxyId)).GetProperty("adminUrl").GetString()!;
         return await Http.GetFromJsonAsync<JsonElement>(new Uri(new Uri(adminUrl), "/config_dump"));
+    }
+
+    /// <summary>
+    /// The loopback address at which <paramref name="proxyId"/> takes its app's calls to <paramref name="service"/>:
+    /// a client here is that app calling http://&lt;service&gt;.
+    /// </summary>
+    public async Task<Uri> GetOutboundListenerAsync(string proxyId, string service)
+    {
+        var dump = await GetConfigDumpAsync(proxyId);
+        var listener = dump.GetProperty("listeners").EnumerateArray()
+            .Single(l => l.GetProperty("direction").GetString() == "outbound" && l.GetProperty("service").GetString() == service);
+        return new Uri($"http://{listener.GetProperty("address").GetString()}");
     }
 
     /// <summary>

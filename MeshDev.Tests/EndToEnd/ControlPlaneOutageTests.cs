@@ -21,7 +21,7 @@ public sealed class ControlPlaneOutageTests(BookinfoAppFixture mesh, ITestOutput
         {
             BookinfoPage.Parse(await mesh.GetPageAsync());
         }
-        foreach (var proxy in BookinfoAppFixture.ProxyNames)
+        foreach (var proxy in mesh.ProxyNames)
         {
             var stats = await StatsFromAdminAsync(proxy);
             Assert.Equal(0, stats.Gauge("control_plane.connected"));

@@ -14,7 +14,7 @@ namespace MeshDev.Tests.EndToEnd;
 [Collection(AppHostCollection.Name)]
 public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputHelper output) : IClassFixture<BookinfoAppFixture>, IAsyncLifetime
 {
-    private readonly List<(string Kind, string Namespace, string Name)> _applied = [];
+    private readonly MeshConfigChanges _changes = new(mesh);
 
     [Fact]
     public async Task All_v1_sends_every_request_to_reviews_v1()
@@ -380,44 +380,12 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
         }
     }
 
-    /// <summary>Applies Istio's task files as they are, then waits until every proxy runs the result.</summary>
-    private async Task ApplyAsync(params string[] files)
-    {
-        var networking = Path.Combine(ManifestTests.RepositoryRoot(), "samples", "Bookinfo", "networking");
-        foreach (var file in files)
-        {
-            await ApplyYamlAsync(file, await File.ReadAllTextAsync(Path.Combine(networking, file)));
-        }
-    }
+    private Task ApplyAsync(params string[] files) => _changes.ApplyFilesAsync(files);
 
-    private async Task ApplyYamlAsync(string source, string yaml)
-    {
-        using var content = new StringContent(yaml, Encoding.UTF8, "application/yaml");
-        using var response = await mesh.Http.PostAsync(new Uri(BookinfoAppFixture.ControlPlane, $"/api/v1/config?source={source}"), content);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"applying {source} answered {(int)response.StatusCode}: {body}");
-        var result = JsonDocument.Parse(body).RootElement;
-        foreach (var applied in result.GetProperty("applied").EnumerateArray())
-        {
-            _applied.Add((applied.GetProperty("kind").GetString()!, applied.GetProperty("namespace").GetString()!, applied.GetProperty("name").GetString()!));
-        }
-        await mesh.WaitForMeshInSyncAsync(TimeSpan.FromSeconds(20), result.GetProperty("configVersion").GetInt64());
-    }
+    private Task ApplyYamlAsync(string source, string yaml) => _changes.ApplyYamlAsync(source, yaml);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     /// <summary>Every test starts from Bookinfo's own config: what a test applied is deleted after it.</summary>
-    public async Task DisposeAsync()
-    {
-        long configVersion = 0;
-        // Routes before the DestinationRules whose subsets they name.
-        foreach (var (kind, ns, name) in _applied.Distinct().OrderBy(r => r.Kind == "DestinationRule"))
-        {
-            using var response = await mesh.Http.DeleteAsync(new Uri(BookinfoAppFixture.ControlPlane, $"/api/v1/config/{kind}/{ns}/{name}"));
-            var body = await response.Content.ReadAsStringAsync();
-            Assert.True(response.IsSuccessStatusCode, $"deleting {kind} {ns}/{name} answered {(int)response.StatusCode}: {body}");
-            configVersion = JsonDocument.Parse(body).RootElement.GetProperty("configVersion").GetInt64();
-        }
-        await mesh.WaitForMeshInSyncAsync(TimeSpan.FromSeconds(20), configVersion);
-    }
+    public Task DisposeAsync() => _changes.RevertAsync();
 }

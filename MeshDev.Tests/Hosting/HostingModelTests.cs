@@ -29,6 +29,27 @@ public sealed class HostingModelTests
     }
 
     [Fact]
+    public void An_app_in_the_mesh_gets_the_mesh_traffic_buttons_and_route_to_version_needs_a_version_label()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var mesh = builder.AddMeshControlPlane("mesh");
+        var versioned = AddApp(builder, "orders-v2").WithMeshSidecar(mesh, service: "orders", labels: new Dictionary<string, string> { ["version"] = "v2" });
+        var unversioned = AddApp(builder, "web").WithMeshSidecar(mesh);
+
+        var commands = versioned.Resource.Annotations.OfType<ResourceCommandAnnotation>().ToDictionary(c => c.Name);
+        Assert.Equal("Inject 50% HTTP 503", commands["mesh-inject-503"].DisplayName);
+        Assert.Equal("Inject 2 s delay", commands["mesh-inject-delay"].DisplayName);
+        Assert.Equal("Route all to this version", commands["mesh-route-to-version"].DisplayName);
+        Assert.Equal("Clear mesh rules", commands["mesh-clear-rules"].DisplayName);
+
+        var snapshot = new CustomResourceSnapshot { ResourceType = "Project", Properties = [] };
+        var context = new UpdateCommandStateContext { ResourceSnapshot = snapshot, Services = EmptyServices.Instance };
+        Assert.Equal(ResourceCommandState.Enabled, commands["mesh-route-to-version"].UpdateState(context));
+        var route = unversioned.Resource.Annotations.OfType<ResourceCommandAnnotation>().Single(c => c.Name == "mesh-route-to-version");
+        Assert.Equal(ResourceCommandState.Disabled, route.UpdateState(context));
+    }
+
+    [Fact]
     public void A_mesh_reference_opens_one_outbound_listener_per_service_and_points_service_discovery_at_it()
     {
         var builder = DistributedApplication.CreateBuilder();
@@ -167,4 +188,12 @@ public sealed class HostingModelTests
 
     private static IResourceBuilder<ExecutableResource> AddApp(IDistributedApplicationBuilder builder, string name) =>
         builder.AddExecutable(name, "true", ".").WithHttpEndpoint(name: "http");
+}
+
+/// <summary>The command state callbacks here need no services.</summary>
+file sealed class EmptyServices : IServiceProvider
+{
+    public static readonly EmptyServices Instance = new();
+
+    public object? GetService(Type serviceType) => null;
 }

@@ -7,10 +7,16 @@ namespace MeshDev.Proxy.Outbound.LoadBalancing;
 /// <summary>Where a consistent hash takes its key from (Istio's consistentHash: httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName).</summary>
 public sealed record HashKeySource(ConsistentHash.KeyOneofCase Kind, string Name)
 {
+    /// <summary>Set for a cookie with a ttl: a request without the cookie gets one issued (see <see cref="HashCookie"/>).</summary>
+    public HashCookie? IssuedCookie { get; init; }
+
     public static HashKeySource From(ConsistentHash hash) => hash.KeyCase switch
     {
         ConsistentHash.KeyOneofCase.HttpHeaderName => new(hash.KeyCase, hash.HttpHeaderName),
-        ConsistentHash.KeyOneofCase.HttpCookieName => new(hash.KeyCase, hash.HttpCookieName),
+        ConsistentHash.KeyOneofCase.HttpCookieName => new(hash.KeyCase, hash.HttpCookieName)
+        {
+            IssuedCookie = hash.HttpCookieTtlSet ? new HashCookie(hash.HttpCookieName, TimeSpan.FromMilliseconds(hash.HttpCookieTtlMs), hash.HttpCookiePath) : null,
+        },
         ConsistentHash.KeyOneofCase.HttpQueryParameterName => new(hash.KeyCase, hash.HttpQueryParameterName),
         _ => new(hash.KeyCase, ""),
     };
@@ -19,11 +25,15 @@ public sealed record HashKeySource(ConsistentHash.KeyOneofCase Kind, string Name
     public string? KeyOf(HttpContext context) => Kind switch
     {
         ConsistentHash.KeyOneofCase.HttpHeaderName => context.Request.Headers.TryGetValue(Name, out var header) ? header.ToString() : null,
-        ConsistentHash.KeyOneofCase.HttpCookieName => context.Request.Cookies.TryGetValue(Name, out var cookie) ? cookie : null,
+        ConsistentHash.KeyOneofCase.HttpCookieName => context.Request.Cookies.TryGetValue(Name, out var cookie) ? Unquoted(cookie) : null,
         ConsistentHash.KeyOneofCase.HttpQueryParameterName => context.Request.Query.TryGetValue(Name, out var query) ? query.ToString() : null,
         ConsistentHash.KeyOneofCase.UseSourceIp => context.Connection.RemoteIpAddress?.ToString(),
         _ => null,
     };
+
+    // Envoy hashes a cookie's value without the quotes it may be sent in (and issues its own cookies quoted).
+    private static string? Unquoted(string? value) =>
+        value is { Length: >= 2 } && value[0] == '"' && value[^1] == '"' ? value[1..^1] : value;
 }
 
 /// <summary>

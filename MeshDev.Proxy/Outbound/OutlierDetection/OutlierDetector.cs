@@ -24,7 +24,13 @@ public sealed record OutlierDetectionPolicy(
             (int)detection.MaxEjectionPercent,
             (int)detection.MinHealthPercent);
 
+    /// <summary>Envoy's default max_ejection_time, which Istio leaves in force: ejections stop growing there.</summary>
+    public static readonly TimeSpan DefaultMaxEjectionTime = TimeSpan.FromSeconds(300);
+
     public bool Enabled => Consecutive5xx > 0 || ConsecutiveGatewayErrors > 0;
+
+    /// <summary>The longest an ejection lasts: Envoy's max_ejection_time, or the base time when that is longer.</summary>
+    public TimeSpan MaxEjectionTime => BaseEjectionTime > DefaultMaxEjectionTime ? BaseEjectionTime : DefaultMaxEjectionTime;
 }
 
 /// <summary>
@@ -41,11 +47,14 @@ public sealed class EjectionTracker
 
     public int Returned() => Interlocked.Decrement(ref _active);
 
-    /// <summary>A new snapshot starts from the ejections its endpoints carry over.</summary>
-    public static EjectionTracker CountingFrom(IEnumerable<UpstreamEndpoint> endpoints, DateTime now)
+    /// <summary>
+    /// A new snapshot starts from the ejections its endpoints carry over, including one whose time ran out but which
+    /// has not been counted back yet: the new snapshot's sweep counts it back, so the count never goes below zero.
+    /// </summary>
+    public static EjectionTracker CountingFrom(IEnumerable<UpstreamEndpoint> endpoints)
     {
         var tracker = new EjectionTracker();
-        tracker._active = endpoints.Count(e => e.Outlier.IsEjected(now));
+        tracker._active = endpoints.Count(e => e.Outlier.CountedAsEjected);
         return tracker;
     }
 }
@@ -54,13 +63,68 @@ public sealed class EjectionTracker
 /// Passive health checking for one set of endpoints, Envoy's way: real upstream responses count consecutive 5xx and
 /// gateway errors per endpoint; at the threshold the endpoint is ejected for base_ejection_time times the number of
 /// its ejections, within max_ejection_percent (one ejection is always allowed) and not while fewer than
-/// min_health_percent of the endpoints are healthy. An ejected endpoint returns lazily, when a pick finds its time up.
+/// min_health_percent of the endpoints are healthy. An ejected endpoint takes traffic again as soon as its time is up;
+/// a sweep every interval counts it back (ejections_active) even when no request comes, and lowers the ejection
+/// multiplier of endpoints that stayed healthy, as Envoy's interval timer does.
 /// </summary>
-public sealed class OutlierDetector(OutlierDetectionPolicy policy, UpstreamEndpoint[] endpoints, EjectionTracker tracker)
+public sealed class OutlierDetector : IDisposable
 {
     private readonly Lock _ejecting = new();
+    private readonly UpstreamEndpoint[] _endpoints;
+    private readonly EjectionTracker _tracker;
+    private ITimer? _sweeps;
 
-    public OutlierDetectionPolicy Policy { get; } = policy;
+    public OutlierDetector(OutlierDetectionPolicy policy, UpstreamEndpoint[] endpoints, EjectionTracker tracker)
+    {
+        Policy = policy;
+        _endpoints = endpoints;
+        _tracker = tracker;
+    }
+
+    public OutlierDetectionPolicy Policy { get; }
+
+    /// <summary>
+    /// Runs <see cref="Sweep"/> every interval until disposed. Only a snapshot in service sweeps: the store stops the
+    /// sweeps of the snapshot it replaces, so two detectors never count the same return.
+    /// </summary>
+    public void StartSweeping(ClusterStats stats, TimeProvider time)
+    {
+        _sweeps ??= time.CreateTimer(
+            static state =>
+            {
+                var (detector, stats, time) = ((OutlierDetector, ClusterStats, TimeProvider))state!;
+                detector.Sweep(time.GetUtcNow().UtcDateTime, stats);
+            },
+            (this, stats, time),
+            Policy.Interval,
+            Policy.Interval);
+    }
+
+    public void Dispose() => _sweeps?.Dispose();
+
+    /// <summary>
+    /// Envoy's interval sweep: counts back the endpoints whose ejection is over, and lowers by one the ejection
+    /// multiplier of an endpoint that has stayed in service for a whole interval.
+    /// </summary>
+    public void Sweep(DateTime now, ClusterStats stats)
+    {
+        foreach (var endpoint in _endpoints)
+        {
+            var state = endpoint.Outlier;
+            if (state.IsEjected(now))
+            {
+                continue;
+            }
+
+            if (state.TryReturn())
+            {
+                stats.OutlierEjectionsActive.Set(_tracker.Returned());
+                continue;
+            }
+
+            state.DecayMultiplier(now, Policy.Interval);
+        }
+    }
 
     /// <summary>Records the outcome of one try: an upstream status, or 0 for a connection failure or reset.</summary>
     public void Record(UpstreamEndpoint endpoint, int status, ClusterStats stats)
@@ -121,8 +185,8 @@ public sealed class OutlierDetector(OutlierDetectionPolicy policy, UpstreamEndpo
                 return;
             }
 
-            var total = endpoints.Length;
-            var ejected = endpoints.Count(e => e.Outlier.IsEjected(now));
+            var total = _endpoints.Length;
+            var ejected = _endpoints.Count(e => e.Outlier.IsEjected(now));
             if (total == 0 || (total - ejected) * 100 < Policy.MinHealthPercent * total)
             {
                 return;
@@ -133,8 +197,13 @@ public sealed class OutlierDetector(OutlierDetectionPolicy policy, UpstreamEndpo
                 return;
             }
 
-            endpoint.Outlier.Eject(now, Policy.BaseEjectionTime);
-            stats.OutlierEjectionsActive.Set(tracker.Ejected());
+            var wasCounted = endpoint.Outlier.CountedAsEjected;
+            endpoint.Outlier.Eject(now, Policy.BaseEjectionTime, Policy.MaxEjectionTime);
+            if (!wasCounted)
+            {
+                stats.OutlierEjectionsActive.Set(_tracker.Ejected());
+            }
+
             stats.OutlierEjectionsEnforced.Increment();
             (gatewayFailure ? stats.OutlierConsecutiveGatewayFailure : stats.OutlierConsecutive5xx).Increment();
         }
@@ -150,10 +219,19 @@ public sealed class EndpointOutlierState
     private int _consecutive5xx;
     private int _consecutiveGatewayErrors;
     private int _ejections;
+    private int _multiplier;
+    private long _multiplierChangedTicks;
     private long _ejectedUntilTicks;
     private int _countedAsEjected;
 
+    /// <summary>Times the endpoint was ejected, in all.</summary>
     public int Ejections => Volatile.Read(ref _ejections);
+
+    /// <summary>Envoy's ejection multiplier: up by one at each ejection, down by one per healthy interval.</summary>
+    public int Multiplier => Volatile.Read(ref _multiplier);
+
+    /// <summary>Ejected and not yet counted back into service by a sweep or a pick.</summary>
+    public bool CountedAsEjected => Volatile.Read(ref _countedAsEjected) == 1;
 
     /// <summary>When the current ejection ends; null when the endpoint is not ejected.</summary>
     public DateTime? EjectedUntil(DateTime now)
@@ -187,13 +265,42 @@ public sealed class EndpointOutlierState
     }
 
     /// <summary>Called under the detector's lock.</summary>
-    public void Eject(DateTime now, TimeSpan baseEjectionTime)
+    public void Eject(DateTime now, TimeSpan baseEjectionTime, TimeSpan maxEjectionTime)
     {
-        var ejections = Interlocked.Increment(ref _ejections);
-        Volatile.Write(ref _ejectedUntilTicks, (now + baseEjectionTime * ejections).Ticks);
+        Interlocked.Increment(ref _ejections);
+
+        // The multiplier stops growing once base × multiplier reaches max_ejection_time, as in Envoy.
+        var multiplier = Volatile.Read(ref _multiplier);
+        if (baseEjectionTime * (multiplier + 1) <= maxEjectionTime || multiplier == 0)
+        {
+            multiplier = Interlocked.Increment(ref _multiplier);
+        }
+
+        var duration = baseEjectionTime * multiplier;
+        Volatile.Write(ref _multiplierChangedTicks, now.Ticks);
+        Volatile.Write(ref _ejectedUntilTicks, (now + (duration < maxEjectionTime ? duration : maxEjectionTime)).Ticks);
         Volatile.Write(ref _countedAsEjected, 1);
         Volatile.Write(ref _consecutive5xx, 0);
         Volatile.Write(ref _consecutiveGatewayErrors, 0);
+    }
+
+    /// <summary>
+    /// Lowers the multiplier by one when it last changed at least an interval ago. Detectors of a cluster and of its
+    /// subsets share the endpoint; the timestamp makes the decay once per interval whichever sweeps first.
+    /// </summary>
+    public void DecayMultiplier(DateTime now, TimeSpan interval)
+    {
+        var changed = Volatile.Read(ref _multiplierChangedTicks);
+        if (Volatile.Read(ref _multiplier) == 0 || now.Ticks - changed < interval.Ticks
+            || Interlocked.CompareExchange(ref _multiplierChangedTicks, now.Ticks, changed) != changed)
+        {
+            return;
+        }
+
+        if (Interlocked.Decrement(ref _multiplier) < 0)
+        {
+            Interlocked.Increment(ref _multiplier);
+        }
     }
 
     /// <returns>True exactly once after an ejection has run out, so the active-ejections count drops once.</returns>

@@ -8,13 +8,14 @@ namespace MeshDev.Tests.Proxy.Infrastructure;
 /// </summary>
 public sealed record ScriptedSidecar(ProxyProcess Proxy, ProxyStream Stream, string OutboundUrl, TestBackend App, ScriptedControlPlane ControlPlane) : IAsyncDisposable
 {
-    public static async Task<ScriptedSidecar> StartAsync(ProxySnapshot snapshot)
+    /// <param name="outboundProtocol">The protocol of the "reviews" listener and of the app's calls to it: http, http2 or grpc.</param>
+    public static async Task<ScriptedSidecar> StartAsync(ProxySnapshot snapshot, string outboundProtocol = "http")
     {
         var app = await TestBackend.StartHealthyAppAsync();
         var controlPlane = await ScriptedControlPlane.StartAsync();
         var outboundPort = FreePort.Next();
         var proxy = await ProxyProcess.StartAsync(
-            ProxySettings.Sidecar("productpage-1", "productpage", controlPlane.Address, app.Url).WithOutbound("reviews", outboundPort));
+            ProxySettings.Sidecar("productpage-1", "productpage", controlPlane.Address, app.Url).WithOutbound("reviews", outboundPort, outboundProtocol));
         var stream = await controlPlane.NextStreamAsync("productpage-1");
         stream.Push(snapshot);
         await stream.NextAckAsync();
