@@ -7,9 +7,10 @@ namespace MeshDev.Proxy.Tcp;
 
 /// <summary>
 /// A connection Kestrel accepted on a TCP listener. Reading goes through Kestrel's transport. Kestrel cannot
-/// half-close: completing its output shuts the socket down both ways. So while the connection is a plain socket,
-/// bytes toward the peer are sent on the accepted socket itself, and ending that direction is a FIN on it; only a
-/// transport without a socket (TLS middleware, tests) writes through Kestrel, where ending the direction closes.
+/// half-close: completing its output shuts the socket down both ways. So while the connection's bytes are the
+/// socket's own, bytes toward the peer are sent on the accepted socket itself and ending that direction is a FIN on
+/// it. When connection middleware transforms the bytes (TLS), writes must go through the transport
+/// (<c>writeToSocket: false</c>), and ending the direction then closes the connection.
 /// </summary>
 public sealed class KestrelConnectionDuplex : ITcpDuplex
 {
