@@ -13,15 +13,24 @@ public enum MeshProtocol
     Http2,
     /// <summary>gRPC, carried over HTTP/2.</summary>
     Grpc,
+    /// <summary>
+    /// Raw TCP (a database, a message broker): the sidecars pipe connections without reading them, routed by a
+    /// VirtualService's tcp routes. The app's endpoint is usually a tcp one: pass its name as appEndpointName.
+    /// </summary>
+    Tcp,
 }
 
 internal static class MeshProtocolExtensions
 {
+    /// <summary>The scheme of a listener endpoint for the protocol, and the endpoint name service discovery keys use.</summary>
+    public static string ToEndpointScheme(this MeshProtocol protocol) => protocol == MeshProtocol.Tcp ? "tcp" : "http";
+
     public static string ToConfigValue(this MeshProtocol protocol) => protocol switch
     {
         MeshProtocol.Http => "http",
         MeshProtocol.Http2 => "http2",
         MeshProtocol.Grpc => "grpc",
+        MeshProtocol.Tcp => "tcp",
         _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "Unknown mesh protocol."),
     };
 }

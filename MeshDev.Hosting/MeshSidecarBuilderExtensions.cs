@@ -14,7 +14,8 @@ public static class MeshSidecarBuilderExtensions
     /// select instances in routing rules; <c>app=&lt;service&gt;</c> is added as in Istio's deployments.
     /// </summary>
     /// <param name="servicePort">The service port as mesh config names it (Istio's Bookinfo uses 9080).</param>
-    /// <param name="appEndpointName">The app's endpoint that the sidecar forwards inbound traffic to.</param>
+    /// <param name="protocol">The service port's protocol; <see cref="MeshProtocol.Tcp"/> makes the sidecar pipe raw connections.</param>
+    /// <param name="appEndpointName">The app's endpoint that the sidecar forwards inbound traffic to (for a TCP app typically "tcp").</param>
     /// <param name="serviceAccount">
     /// The service account the app runs as (the mesh service's name unless given): its identity in the mesh is
     /// <c>spiffe://&lt;trust domain&gt;/ns/&lt;namespace&gt;/sa/&lt;service account&gt;</c>, which mTLS peers see and policies name.
@@ -68,7 +69,7 @@ public static class MeshSidecarBuilderExtensions
 
         app.ApplicationBuilder.AddResource(sidecar)
             .WithArgs(context => context.Args.Add(MeshBinaries.ProxyAssembly))
-            .WithHttpEndpoint(name: MeshSidecarResource.InboundEndpointName)
+            .WithEndpoint(name: MeshSidecarResource.InboundEndpointName, scheme: protocol.ToEndpointScheme())
             .WithHttpEndpoint(name: MeshSidecarResource.AdminEndpointName)
             .WithEnvironment(context =>
             {
@@ -136,11 +137,13 @@ public static class MeshSidecarBuilderExtensions
         if (sidecar.Upstreams.TryAdd(service, targetSidecar.Protocol))
         {
             var outboundName = MeshSidecarResource.OutboundEndpointName(service);
+            var scheme = targetSidecar.Protocol.ToEndpointScheme();
             app.ApplicationBuilder.CreateResourceBuilder(sidecar)
-                .WithHttpEndpoint(name: outboundName)
+                .WithEndpoint(name: outboundName, scheme: scheme)
                 .WithUrlForEndpoint(outboundName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly);
-            // The app resolves http://<service> the way it always does; the answer is its own sidecar.
-            app.WithEnvironment($"services__{service}__http__0", sidecar.GetEndpoint(outboundName));
+            // The app resolves http://<service> (a TCP service: services:<service>:tcp:0) the way it always does; the
+            // answer is its own sidecar.
+            app.WithEnvironment($"services__{service}__{scheme}__0", sidecar.GetEndpoint(outboundName));
         }
         return app;
     }

@@ -25,9 +25,7 @@ catch (ProxyConfigurationException e)
     return 2;
 }
 
-builder.WebHost.ConfigureKestrel(kestrel => KestrelListeners.Configure(
-    kestrel,
-    kestrel.ApplicationServices.GetRequiredService<ListenerDispatcher>().Handlers.Select(h => h.Description)));
+builder.WebHost.ConfigureKestrel(kestrel => KestrelListeners.Configure(kestrel, kestrel.ApplicationServices.GetRequiredService<ListenerDispatcher>()));
 
 // Per-request forwarding logs would drown a developer's console; failures are logged by the proxy itself.
 builder.Logging.AddFilter("Yarp", LogLevel.Warning);
@@ -52,6 +50,6 @@ catch (IOException e)
 
 app.Logger.LogInformation("MeshDev proxy {ProxyId} ({Mode}) serving {Service}; listeners: {Listeners}.",
     options.ProxyId, options.Mode.ToString().ToLowerInvariant(), options.Service,
-    string.Join(", ", app.Services.GetRequiredService<ListenerDispatcher>().Handlers.Select(h => $"{h.Description.Name} {h.Description.Address}")));
+    string.Join(", ", app.Services.GetRequiredService<ListenerDispatcher>().Listeners.Select(l => $"{l.Name} {l.Address}")));
 await app.WaitForShutdownAsync();
 return 0;

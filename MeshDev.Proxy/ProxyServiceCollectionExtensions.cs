@@ -7,6 +7,7 @@ using MeshDev.Proxy.Gateway;
 using MeshDev.Proxy.Inbound;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Outbound;
+using MeshDev.Proxy.Tcp;
 using MeshDev.Proxy.Telemetry;
 
 namespace MeshDev.Proxy;
@@ -25,6 +26,8 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<RouteForwarder>();
         services.AddSingleton<RequestMirror>();
+        services.AddSingleton<ITcpUpstreamConnector, PlainTcpUpstreamConnector>();
+        services.AddSingleton<TcpForwarder>();
         services.AddSingleton<Readiness>();
         services.AddSingleton<AdminListener>();
         services.AddSingleton<ListenerDispatcher>();
@@ -36,10 +39,25 @@ public static class ProxyServiceCollectionExtensions
             case ProxyMode.Sidecar:
                 services.AddSingleton<AppHealthMonitor>();
                 services.AddHostedService(sp => sp.GetRequiredService<AppHealthMonitor>());
-                services.AddSingleton<IListenerHandler, InboundListener>();
+                if (ServiceProtocols.IsTcp(options.Inbound!.Protocol))
+                {
+                    services.AddSingleton<ITcpListenerHandler, TcpInboundListener>();
+                }
+                else
+                {
+                    services.AddSingleton<IListenerHandler, InboundListener>();
+                }
+
                 foreach (var outbound in options.Outbound)
                 {
-                    services.AddSingleton<IListenerHandler>(sp => ActivatorUtilities.CreateInstance<OutboundListener>(sp, outbound));
+                    if (ServiceProtocols.IsTcp(outbound.Protocol))
+                    {
+                        services.AddSingleton<ITcpListenerHandler>(sp => ActivatorUtilities.CreateInstance<TcpOutboundListener>(sp, outbound));
+                    }
+                    else
+                    {
+                        services.AddSingleton<IListenerHandler>(sp => ActivatorUtilities.CreateInstance<OutboundListener>(sp, outbound));
+                    }
                 }
 
                 break;

@@ -73,6 +73,12 @@ public static class ProxyConfigTables
                 table.Add((string?)routeTable["name"], (string?)route["name"], Matches(route["matches"]), Destinations(route["destinations"]),
                     route["timeoutMs"] is JsonValue t && t.TryGetValue<long>(out var ms) && ms > 0 ? $"{ms}ms" : null);
             }
+
+            // A tcp route is in a proxy's table only when its match holds for that proxy; a TCP listener takes the first.
+            foreach (var route in (routeTable["tcpRoutes"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                table.Add((string?)routeTable["name"], (string?)route["name"], "tcp", Destinations(route["destinations"]), null);
+            }
         }
 
         return table;

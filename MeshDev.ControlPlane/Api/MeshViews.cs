@@ -40,6 +40,7 @@ public sealed class MeshViews(IWorkloadRegistry registry, ProxySyncTracker track
     {
         ServiceProtocol.Http2 => "http2",
         ServiceProtocol.Grpc => "grpc",
+        ServiceProtocol.Tcp => "tcp",
         _ => "http",
     };
 }

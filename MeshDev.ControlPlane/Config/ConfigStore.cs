@@ -197,8 +197,9 @@ public sealed partial class ConfigStore(KnownServices knownServices, IPushSchedu
     {
         var known = knownServices.Current();
         var ports = knownServices.Ports();
-        var before = ConfigValidator.Validate(current.Resources, known, ports).ToHashSet();
-        return ConfigValidator.Validate(resources, known, ports)
+        var protocols = knownServices.Protocols();
+        var before = ConfigValidator.Validate(current.Resources, known, ports, protocols).ToHashSet();
+        return ConfigValidator.Validate(resources, known, ports, protocols)
             .Where(m => m.IsError ? !before.Contains(m) : touched.Contains(new ResourceKey(m.Kind ?? "", m.Namespace ?? "", m.Name ?? "")))
             .ToList();
     }

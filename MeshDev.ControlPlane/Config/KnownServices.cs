@@ -1,4 +1,5 @@
 using MeshDev.ControlPlane.Registry;
+using MeshDev.Core.Discovery;
 
 namespace MeshDev.ControlPlane.Config;
 
@@ -20,4 +21,11 @@ public sealed class KnownServices(ControlPlaneOptions options, IWorkloadRegistry
             .OrderBy(w => w.ProxyId, StringComparer.Ordinal)
             .GroupBy(w => w.Service, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First().ServicePort, StringComparer.Ordinal);
+
+    /// <summary>The protocol of each service a sidecar has registered (instances of a service share one).</summary>
+    public IReadOnlyDictionary<string, ServiceProtocol> Protocols() =>
+        registry.GetAll()
+            .Where(w => w.IsSidecar && w.Protocol != ServiceProtocol.Unspecified)
+            .GroupBy(w => w.Service, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().Protocol, StringComparer.Ordinal);
 }

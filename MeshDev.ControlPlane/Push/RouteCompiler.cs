@@ -184,9 +184,19 @@ public static class RouteCompiler
     }
 
     private static bool MatchApplies(HttpMatchRequestSpec match, Workload proxy, IReadOnlySet<string> gateways, string vsNamespace) =>
-        match.SourceLabels.All(l => proxy.Labels.TryGetValue(l.Key, out var v) && v == l.Value)
-        && (match.SourceNamespace is null || match.SourceNamespace == proxy.Namespace)
-        && (match.Gateways.Count == 0 || match.Gateways.Any(g => gateways.Contains(g) || gateways.Contains($"{vsNamespace}/{g}")));
+        SourceApplies(match.SourceLabels, match.SourceNamespace, match.Gateways, proxy, gateways, vsNamespace);
+
+    /// <summary>Whether a match block's source conditions (shared by http and tcp matches) hold for this proxy.</summary>
+    internal static bool SourceApplies(
+        IReadOnlyDictionary<string, string> sourceLabels,
+        string? sourceNamespace,
+        IReadOnlyList<string> matchGateways,
+        Workload proxy,
+        IReadOnlySet<string> gateways,
+        string vsNamespace) =>
+        sourceLabels.All(l => proxy.Labels.TryGetValue(l.Key, out var v) && v == l.Value)
+        && (sourceNamespace is null || sourceNamespace == proxy.Namespace)
+        && (matchGateways.Count == 0 || matchGateways.Any(g => gateways.Contains(g) || gateways.Contains($"{vsNamespace}/{g}")));
 
     private static RouteMatch CompileMatch(HttpMatchRequestSpec spec)
     {
@@ -246,7 +256,7 @@ public static class RouteCompiler
         return operations;
     }
 
-    private static bool AppliesToMesh(IReadOnlyList<string> gateways) => gateways.Count == 0 || gateways.Contains(MeshGateway);
+    internal static bool AppliesToMesh(IReadOnlyList<string> gateways) => gateways.Count == 0 || gateways.Contains(MeshGateway);
 
     /// <summary>
     /// The cluster a destination host names, for a proxy in <paramref name="proxyNamespace"/>: the bare service name

@@ -14,7 +14,7 @@ public interface ISnapshotCompiler
 }
 
 /// <summary>
-/// The proxy's route tables (see <see cref="RouteCompiler"/>) and one cluster per service it sends traffic to: each
+/// The proxy's route tables (see <see cref="RouteCompiler"/>, and <see cref="TcpRouteCompiler"/> for their tcp routes) and one cluster per service it sends traffic to: each
 /// upstream service it declared and each service its routes name (a gateway declares none, its routes name them).
 /// A cluster's endpoints are that service's sidecars, connected or within their grace period (a proxy keeps a
 /// briefly disconnected peer with its last reported health rather than dropping it on a blip); its subsets and
@@ -29,10 +29,12 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore 
         var current = config.Current;
         var snapshot = new ProxySnapshot();
         snapshot.RouteTables.AddRange(RouteCompiler.Compile(proxy, current));
+        TcpRouteCompiler.AddTo(snapshot.RouteTables, proxy, current, workloads);
 
         var clusterNames = proxy.UpstreamServices
             .Concat(snapshot.RouteTables.SelectMany(t => t.Routes).SelectMany(r => r.Destinations).Select(d => d.Service))
             .Concat(snapshot.RouteTables.SelectMany(t => t.Routes).Where(r => r.Mirror is not null).Select(r => r.Mirror.Service))
+            .Concat(snapshot.RouteTables.SelectMany(t => t.TcpRoutes).SelectMany(r => r.Destinations).Select(d => d.Service))
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
         foreach (var name in clusterNames)

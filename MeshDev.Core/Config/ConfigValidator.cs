@@ -28,22 +28,32 @@ public sealed partial class ConfigValidator
     private readonly IReadOnlyList<ConfigResource> _config;
     private readonly IReadOnlySet<string> _knownServices;
     private readonly IReadOnlyDictionary<string, uint> _servicePorts;
+    private readonly IReadOnlyDictionary<string, Discovery.ServiceProtocol> _protocols;
     private readonly List<ConfigMessage> _messages = [];
 
-    private ConfigValidator(IReadOnlyList<ConfigResource> config, IReadOnlySet<string> knownServices, IReadOnlyDictionary<string, uint>? servicePorts)
+    private ConfigValidator(
+        IReadOnlyList<ConfigResource> config,
+        IReadOnlySet<string> knownServices,
+        IReadOnlyDictionary<string, uint>? servicePorts,
+        IReadOnlyDictionary<string, Discovery.ServiceProtocol>? protocols)
     {
         _config = config;
         _knownServices = knownServices;
         _servicePorts = servicePorts ?? new Dictionary<string, uint>();
+        _protocols = protocols ?? new Dictionary<string, Discovery.ServiceProtocol>();
     }
 
     /// <param name="config">Every resource in force together, in creation order.</param>
     /// <param name="knownServices">Names of the mesh services config may route to.</param>
     /// <param name="servicePorts">The service port of each service whose port is known (a registered sidecar told it).</param>
+    /// <param name="protocols">The protocol of each service whose protocol is known (a registered sidecar told it).</param>
     public static IReadOnlyList<ConfigMessage> Validate(
-        IReadOnlyList<ConfigResource> config, IReadOnlySet<string> knownServices, IReadOnlyDictionary<string, uint>? servicePorts = null)
+        IReadOnlyList<ConfigResource> config,
+        IReadOnlySet<string> knownServices,
+        IReadOnlyDictionary<string, uint>? servicePorts = null,
+        IReadOnlyDictionary<string, Discovery.ServiceProtocol>? protocols = null)
     {
-        var validator = new ConfigValidator(config, knownServices, servicePorts);
+        var validator = new ConfigValidator(config, knownServices, servicePorts, protocols);
         validator.CheckDuplicates();
         foreach (var resource in config)
         {
@@ -139,14 +149,9 @@ public sealed partial class ConfigValidator
             CheckGatewayReference(vs, $"spec.gateways[{i}]", spec.Gateways[i]);
         }
 
-        if (spec.Tcp is not null)
-        {
-            Unsupported(vs, "spec.tcp", "TCP routing", "MeshDev routes HTTP only");
-        }
-
         if (spec.Tls is not null)
         {
-            Unsupported(vs, "spec.tls", "TLS routing", "MeshDev routes HTTP only");
+            Unsupported(vs, "spec.tls", "TLS routing", "MeshDev routes HTTP and TCP");
         }
 
         if (spec.ExportTo.Count > 0 && !(spec.ExportTo.Count == 1 && spec.ExportTo[0] == "*"))
@@ -154,15 +159,17 @@ public sealed partial class ConfigValidator
             Unsupported(vs, "spec.exportTo", "exportTo other than [\"*\"]", "every resource is visible to the whole mesh");
         }
 
-        if (spec.Http.Count == 0 && spec.Tcp is null && spec.Tls is null)
+        if (spec.Http.Count == 0 && spec.Tcp.Count == 0 && spec.Tls is null)
         {
-            Error(vs, "spec.http", "http is empty; add at least one http route with a destination.");
+            Error(vs, "spec.http", "http is empty; add at least one http route (or tcp route) with a destination.");
         }
 
         for (var i = 0; i < spec.Http.Count; i++)
         {
             CheckHttpRoute(vs, spec.Http[i], $"spec.http[{i}]");
         }
+
+        CheckTcpRoutes(vs, meshBound);
     }
 
     private void CheckGatewayReference(VirtualServiceResource vs, string field, string reference)

@@ -10,7 +10,7 @@ public sealed class VirtualServiceSpec
     public IReadOnlyList<string> Hosts { get; init; } = [];
     public IReadOnlyList<string> Gateways { get; init; } = [];
     public IReadOnlyList<HttpRouteSpec> Http { get; init; } = [];
-    public JsonNode? Tcp { get; init; }
+    public IReadOnlyList<TcpRouteSpec> Tcp { get; init; } = [];
     public JsonNode? Tls { get; init; }
     public IReadOnlyList<string> ExportTo { get; init; } = [];
 
@@ -19,7 +19,7 @@ public sealed class VirtualServiceSpec
         Hosts = r.StringList("hosts"),
         Gateways = r.StringList("gateways"),
         Http = r.List("http", HttpRouteSpec.Read),
-        Tcp = r.Raw("tcp"),
+        Tcp = r.List("tcp", TcpRouteSpec.Read),
         Tls = r.Raw("tls"),
         ExportTo = r.StringList("exportTo"),
     };

@@ -16,7 +16,8 @@ public sealed class AdminListener(
     SnapshotStore snapshots,
     StatsRegistry stats,
     Readiness readiness,
-    IEnumerable<IListenerHandler> trafficListeners) : IListenerHandler
+    IEnumerable<IListenerHandler> trafficListeners,
+    IEnumerable<ITcpListenerHandler> tcpListeners) : IListenerHandler
 {
     public ListenerDescription Description { get; } =
         new("admin", "127.0.0.1", options.AdminPort, ServiceProtocol.Http, ListenerDirection.Admin, options.Service);
@@ -47,7 +48,7 @@ public sealed class AdminListener(
 
     private byte[] ConfigDump()
     {
-        var listeners = trafficListeners.Select(h => h.Description);
+        var listeners = trafficListeners.Select(h => h.Description).Concat(tcpListeners.Select(h => h.Description));
         return ConfigDumpWriter.Write(options, snapshots.Current, snapshots.LastRejected, listeners);
     }
 

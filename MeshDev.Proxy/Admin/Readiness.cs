@@ -26,7 +26,7 @@ public sealed class Readiness(
 
         if (appHealth is not null && appHealth.Current is { Healthy: false } health)
         {
-            reasons.Add($"app {appHealth.HealthUri} not healthy: {health.Detail}");
+            reasons.Add($"app {appHealth.Target} not healthy: {health.Detail}");
         }
 
         return reasons;

@@ -9,7 +9,8 @@ namespace MeshDev.Proxy.Admin;
 /// "weight"}],"timeoutMs","retries":{"attempts","perTryTimeoutMs","retryOn":[...],"statusCodes":[...]},
 /// "fault":{"delayMs","delayPercentage","abortHttpStatus","abortGrpcStatus","abortPercentage"}|null,
 /// "requestHeaders","responseHeaders":{"set","add","remove"},"redirect":{"uri","authority","scheme","port","derivePort",
-/// "redirectCode"}|null,"rewrite":{"uri","authority","uriRegex":{"pattern","substitution"}|null}|null}]}.
+/// "redirectCode"}|null,"rewrite":{"uri","authority","uriRegex":{"pattern","substitution"}|null}|null}],"tcpRoutes":[{"name",
+/// "destinations":[{"service","subset","weight"}]}]}.
 /// </summary>
 public static class RouteTableJson
 {
@@ -36,17 +37,7 @@ public static class RouteTableJson
             }
 
             json.WriteEndArray();
-            json.WriteStartArray("destinations");
-            foreach (var destination in route.Destinations)
-            {
-                json.WriteStartObject();
-                json.WriteString("service", destination.Service);
-                json.WriteString("subset", destination.Subset);
-                json.WriteNumber("weight", destination.Weight);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            WriteDestinations(json, route.Destinations);
             json.WriteNumber("timeoutMs", (long)route.Timeout.TotalMilliseconds);
             json.WriteStartObject("retries");
             json.WriteNumber("attempts", route.Retries.Retries);
@@ -97,7 +88,32 @@ public static class RouteTableJson
         }
 
         json.WriteEndArray();
+        json.WriteStartArray("tcpRoutes");
+        foreach (var route in table.TcpRoutes)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", route.Name);
+            WriteDestinations(json, route.Destinations);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
         json.WriteEndObject();
+    }
+
+    private static void WriteDestinations(Utf8JsonWriter json, RouteDestination[] destinations)
+    {
+        json.WriteStartArray("destinations");
+        foreach (var destination in destinations)
+        {
+            json.WriteStartObject();
+            json.WriteString("service", destination.Service);
+            json.WriteString("subset", destination.Subset);
+            json.WriteNumber("weight", destination.Weight);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
     }
 
     private static void WriteRedirect(Utf8JsonWriter json, RouteRedirect? redirect)

@@ -58,7 +58,7 @@ public static class ProxyOptionsReader
         var protocolValue = Optional(configuration, Keys.InboundProtocol) ?? "http";
         if (!ServiceProtocols.TryParse(protocolValue, out var protocol))
         {
-            throw Error($"{Keys.InboundProtocol} is \"{protocolValue}\"; expected http, http2 or grpc", Keys.InboundProtocol);
+            throw Error($"{Keys.InboundProtocol} is \"{protocolValue}\"; expected {ServiceProtocols.Expected}", Keys.InboundProtocol);
         }
 
         var healthPath = Optional(configuration, Keys.AppHealthPath) ?? "/health";
@@ -72,7 +72,7 @@ public static class ProxyOptionsReader
             Port(configuration, Keys.InboundPort, "sidecar"),
             Port(configuration, Keys.ServicePort, "sidecar"),
             protocol,
-            HttpUri(configuration, Keys.AppAddress, Required(configuration, Keys.AppAddress, "sidecar")),
+            AppUri(configuration, protocol),
             healthPath);
     }
 
@@ -86,7 +86,7 @@ public static class ProxyOptionsReader
             var protocolValue = section["Protocol"] ?? "http";
             if (!ServiceProtocols.TryParse(protocolValue, out var protocol))
             {
-                throw Error($"{protocolKey} is \"{protocolValue}\"; expected http, http2 or grpc", protocolKey);
+                throw Error($"{protocolKey} is \"{protocolValue}\"; expected {ServiceProtocols.Expected}", protocolKey);
             }
 
             outbound.Add(new OutboundServiceOptions(section.Key, Port(configuration, portKey, "sidecar"), protocol));
@@ -159,6 +159,26 @@ public static class ProxyOptionsReader
         }
 
         return port;
+    }
+
+    /// <summary>
+    /// The app's address: an http:// URL, or for a TCP service also tcp://host:port (what an Aspire endpoint with the
+    /// tcp scheme resolves to); a TCP app is reached at its host and port alone.
+    /// </summary>
+    private static Uri AppUri(IConfiguration configuration, ServiceProtocol protocol)
+    {
+        var value = Required(configuration, Keys.AppAddress, "sidecar");
+        if (!ServiceProtocols.IsTcp(protocol))
+        {
+            return HttpUri(configuration, Keys.AppAddress, value);
+        }
+
+        if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "tcp" or "http" && uri.Port is >= 1 and <= 65535)
+        {
+            return uri;
+        }
+
+        throw Error($"{Keys.AppAddress} is \"{value}\"; expected tcp://host:port for a TCP service, e.g. tcp://127.0.0.1:5000", Keys.AppAddress);
     }
 
     private static Uri HttpUri(IConfiguration configuration, string key, string value)

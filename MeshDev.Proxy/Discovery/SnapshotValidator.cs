@@ -94,6 +94,16 @@ public static class SnapshotValidator
                     return reason;
                 }
             }
+
+            for (var r = 0; r < table.TcpRoutes.Count; r++)
+            {
+                var label = string.IsNullOrEmpty(table.TcpRoutes[r].Name) ? r.ToString(CultureInfo.InvariantCulture) : table.TcpRoutes[r].Name;
+                reason = ValidateDestinations(table.TcpRoutes[r].Destinations, $"route table '{table.Name}' tcp route '{label}'", names);
+                if (reason is not null)
+                {
+                    return reason;
+                }
+            }
         }
 
         return null;
@@ -194,6 +204,28 @@ public static class SnapshotValidator
         return null;
     }
 
+    private static string? ValidateDestinations(IList<WeightedDestination> destinations, string where, HashSet<string> clusters)
+    {
+        if (destinations.Count == 0)
+        {
+            return $"{where}: destinations is empty";
+        }
+
+        long weights = 0;
+        for (var d = 0; d < destinations.Count; d++)
+        {
+            var destination = destinations[d];
+            if (!clusters.Contains(destination.Service))
+            {
+                return $"{where} destinations[{d}]: service '{destination.Service}' has no cluster in the snapshot";
+            }
+
+            weights += destination.Weight;
+        }
+
+        return weights == 100 ? null : $"{where}: destination weights add up to {weights}, not 100";
+    }
+
     private static string? ValidateRoute(HttpRoute route, string where, HashSet<string> clusters)
     {
         if (route.Redirect is { } redirect)
@@ -208,26 +240,9 @@ public static class SnapshotValidator
             return badRewrite;
         }
 
-        if (route.Destinations.Count == 0)
+        if (ValidateDestinations(route.Destinations, where, clusters) is { } destinations)
         {
-            return $"{where}: destinations is empty";
-        }
-
-        long weights = 0;
-        for (var d = 0; d < route.Destinations.Count; d++)
-        {
-            var destination = route.Destinations[d];
-            if (!clusters.Contains(destination.Service))
-            {
-                return $"{where} destinations[{d}]: service '{destination.Service}' has no cluster in the snapshot";
-            }
-
-            weights += destination.Weight;
-        }
-
-        if (weights != 100)
-        {
-            return $"{where}: destination weights add up to {weights}, not 100";
+            return destinations;
         }
 
         if (route.Mirror is { } mirror && !clusters.Contains(mirror.Service))

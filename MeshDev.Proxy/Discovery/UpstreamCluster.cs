@@ -186,4 +186,16 @@ public sealed class EndpointSet
         // Envoy's ring hash without a key picks at random.
         return key is not null && ring.Pick(key, candidates) is { } endpoint ? endpoint : RandomLoadBalancer.Instance.Pick(candidates);
     }
+
+    /// <summary>A TCP connection's endpoint: a connection has no headers, so only useSourceIp hashes (Envoy's tcp_proxy).</summary>
+    public UpstreamEndpoint Pick(System.Net.IPAddress? source, UpstreamEndpoint[] candidates)
+    {
+        if (RingHash is { Key.Kind: ConsistentHash.KeyOneofCase.UseSourceIp } ring && source is not null
+            && ring.Pick(source.ToString(), candidates) is { } endpoint)
+        {
+            return endpoint;
+        }
+
+        return RingHash is null ? LoadBalancer.Pick(candidates) : RandomLoadBalancer.Instance.Pick(candidates);
+    }
 }

@@ -4,7 +4,8 @@ namespace MeshDev.Proxy.Inbound;
 
 /// <summary>
 /// Probes the app behind the sidecar (App:Address + App:HealthPath) on a fixed interval, in the app's own protocol,
-/// and raises <see cref="Changed"/> when the answer flips, which the control plane hears about.
+/// and raises <see cref="Changed"/> when the answer flips, which the control plane hears about. A TCP app speaks no
+/// HTTP, so its probe is a TCP connect to its port, as a Kubernetes tcpSocket probe is.
 /// </summary>
 public sealed class AppHealthMonitor(ProxyOptions options, TimeProvider time, ILogger<AppHealthMonitor> logger) : BackgroundService
 {
@@ -14,6 +15,9 @@ public sealed class AppHealthMonitor(ProxyOptions options, TimeProvider time, IL
     public AppHealth Current => _current;
 
     public Uri HealthUri => _inbound.AppHealthUri;
+
+    /// <summary>What is probed, for logs and readiness reasons: the health URL, or tcp://host:port for a TCP app.</summary>
+    public string Target => ServiceProtocols.IsTcp(_inbound.Protocol) ? $"tcp://{_inbound.AppAddress.Authority}" : _inbound.AppHealthUri.ToString();
 
     public event Action<AppHealth>? Changed;
 
@@ -44,6 +48,11 @@ public sealed class AppHealthMonitor(ProxyOptions options, TimeProvider time, IL
     private async Task<AppHealth> ProbeAsync(HttpMessageInvoker client, CancellationToken stoppingToken)
     {
         var timeout = options.Tuning.HealthProbeTimeout;
+        if (ServiceProtocols.IsTcp(_inbound.Protocol))
+        {
+            return await ProbeTcpAsync(timeout, stoppingToken);
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Get, _inbound.AppHealthUri)
         {
             Version = ServiceProtocols.UsesHttp2(_inbound.Protocol) ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
@@ -68,6 +77,23 @@ public sealed class AppHealthMonitor(ProxyOptions options, TimeProvider time, IL
         }
     }
 
+    private async Task<AppHealth> ProbeTcpAsync(TimeSpan timeout, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await using var connection = await Tcp.TcpConnect.ConnectAsync(Tcp.TcpConnect.FromUri(_inbound.AppAddress), timeout, stoppingToken);
+            return new AppHealth(true, "TCP connect succeeded", time.GetUtcNow());
+        }
+        catch (TimeoutException)
+        {
+            return new AppHealth(false, $"no connection within {timeout.TotalSeconds:0.0} s", time.GetUtcNow());
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            return new AppHealth(false, SocketErrors.Describe(e), time.GetUtcNow());
+        }
+    }
+
     private void Update(AppHealth health)
     {
         var previous = _current;
@@ -79,11 +105,11 @@ public sealed class AppHealthMonitor(ProxyOptions options, TimeProvider time, IL
 
         if (health.Healthy)
         {
-            logger.LogInformation("App {HealthUri} is healthy ({Detail}).", _inbound.AppHealthUri, health.Detail);
+            logger.LogInformation("App {HealthUri} is healthy ({Detail}).", Target, health.Detail);
         }
         else
         {
-            logger.LogWarning("App {HealthUri} is not healthy: {Detail}.", _inbound.AppHealthUri, health.Detail);
+            logger.LogWarning("App {HealthUri} is not healthy: {Detail}.", Target, health.Detail);
         }
 
         Changed?.Invoke(health);

@@ -4,14 +4,20 @@ namespace MeshDev.Proxy.Listeners;
 
 /// <summary>
 /// The whole request pipeline: every listener has its own port, so the local port of the connection says which
-/// listener a request arrived on and therefore what serves it.
+/// listener a request arrived on and therefore what serves it. TCP listeners get their connections from Kestrel
+/// directly (see <see cref="KestrelListeners"/>) and never reach this dispatch.
 /// </summary>
-public sealed class ListenerDispatcher(IEnumerable<IListenerHandler> trafficListeners, Admin.AdminListener admin)
+public sealed class ListenerDispatcher(IEnumerable<IListenerHandler> trafficListeners, IEnumerable<ITcpListenerHandler> tcpListeners, Admin.AdminListener admin)
 {
     private readonly FrozenDictionary<int, IListenerHandler> _byPort =
         trafficListeners.Append(admin).ToFrozenDictionary(h => h.Description.Port);
 
     public IEnumerable<IListenerHandler> Handlers => _byPort.Values;
+
+    public IReadOnlyList<ITcpListenerHandler> TcpHandlers { get; } = tcpListeners.ToArray();
+
+    /// <summary>Every listener the proxy opens, HTTP and TCP.</summary>
+    public IEnumerable<ListenerDescription> Listeners => Handlers.Select(h => h.Description).Concat(TcpHandlers.Select(h => h.Description));
 
     public Task DispatchAsync(HttpContext context)
     {

@@ -80,25 +80,7 @@ public sealed class CompiledRoute(
     }
 
     /// <summary>Weighted random choice, made once per request as Envoy's weighted clusters do.</summary>
-    public RouteDestination PickDestination()
-    {
-        if (Destinations.Length == 1 || _totalWeight <= 0)
-        {
-            return Destinations[0];
-        }
-
-        var roll = Random.Shared.Next(_totalWeight);
-        foreach (var destination in Destinations)
-        {
-            roll -= destination.Weight;
-            if (roll < 0)
-            {
-                return destination;
-            }
-        }
-
-        return Destinations[^1];
-    }
+    public RouteDestination PickDestination() => RouteDestination.PickWeighted(Destinations, _totalWeight);
 }
 
 /// <summary>A service (and optionally one of its subsets) a route sends a share of its requests to.</summary>
@@ -113,6 +95,30 @@ public sealed class RouteDestination(string service, string subset, int weight)
 
     /// <summary>The stats of <see cref="Service"/>, looked up on first use and then kept with the compiled route.</summary>
     public Telemetry.ClusterStats? Stats { get; set; }
+
+    /// <summary>The connection stats of <see cref="Service"/>, kept like <see cref="Stats"/> for TCP routes.</summary>
+    public Telemetry.TcpClusterStats? TcpStats { get; set; }
+
+    /// <summary>Weighted random choice among <paramref name="destinations"/> (never empty).</summary>
+    public static RouteDestination PickWeighted(RouteDestination[] destinations, int totalWeight)
+    {
+        if (destinations.Length == 1 || totalWeight <= 0)
+        {
+            return destinations[0];
+        }
+
+        var roll = Random.Shared.Next(totalWeight);
+        foreach (var destination in destinations)
+        {
+            roll -= destination.Weight;
+            if (roll < 0)
+            {
+                return destination;
+            }
+        }
+
+        return destinations[^1];
+    }
 }
 
 /// <summary>Where a route sends copies of its requests, and for what share of them (0..100).</summary>
@@ -122,11 +128,14 @@ public sealed record RouteMirror(string Service, string Subset, double Percentag
 }
 
 /// <summary>The routes of one listener in evaluation order.</summary>
-public sealed class CompiledRouteTable(string name, CompiledRoute[] routes)
+public sealed class CompiledRouteTable(string name, CompiledRoute[] routes, CompiledTcpRoute[]? tcpRoutes = null)
 {
     public string Name { get; } = name;
 
     public CompiledRoute[] Routes { get; } = routes;
+
+    /// <summary>What a TCP listener uses; every one applies to this proxy, so the first is taken.</summary>
+    public CompiledTcpRoute[] TcpRoutes { get; } = tcpRoutes ?? [];
 
     /// <summary>The first route that matches, or null (Envoy's NR).</summary>
     public CompiledRoute? Match(HttpRequest request)

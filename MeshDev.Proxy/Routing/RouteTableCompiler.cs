@@ -40,7 +40,12 @@ public static class RouteTableCompiler
                 route.Rewrite is { } rewrite ? new RouteRewrite(rewrite, where) : null);
         }
 
-        return new CompiledRouteTable(table.Name, routes);
+        var tcpRoutes = table.TcpRoutes
+            .Select((route, index) => new CompiledTcpRoute(
+                string.IsNullOrEmpty(route.Name) ? $"{table.Name}/tcp/{index}" : route.Name,
+                route.Destinations.Select(d => new RouteDestination(d.Service, d.Subset, (int)d.Weight)).ToArray()))
+            .ToArray();
+        return new CompiledRouteTable(table.Name, routes, tcpRoutes);
     }
 
     public static string RouteLabel(HttpRoute route, int index) => string.IsNullOrEmpty(route.Name) ? index.ToString(System.Globalization.CultureInfo.InvariantCulture) : route.Name;

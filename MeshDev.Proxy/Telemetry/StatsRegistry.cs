@@ -12,6 +12,7 @@ public sealed class StatsRegistry
     private readonly ConcurrentDictionary<string, ClusterStats> _clusters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InboundStats> _inbound = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RouteStats> _routes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TcpClusterStats> _tcpClusters = new(StringComparer.Ordinal);
 
     public StatsRegistry()
     {
@@ -24,6 +25,9 @@ public sealed class StatsRegistry
     public GatewayStats Gateway { get; }
 
     public ClusterStats Cluster(string name) => _clusters.GetOrAdd(name, static (n, registry) => new ClusterStats(registry, n), this);
+
+    /// <summary>A cluster's connection stats, for TCP listeners; its other stats are <see cref="Cluster"/>'s.</summary>
+    public TcpClusterStats TcpCluster(string name) => _tcpClusters.GetOrAdd(name, static (n, registry) => new TcpClusterStats(registry, n), this);
 
     public RouteStats Route(string table) => _routes.GetOrAdd(table, static (t, registry) => new RouteStats(registry, t), this);
 

@@ -104,6 +104,39 @@ public sealed class HostingModelTests
     }
 
     [Fact]
+    public async Task A_tcp_service_gets_tcp_listeners_and_its_callers_a_tcp_service_discovery_entry()
+    {
+        var builder = DistributedApplication.CreateBuilder();
+        var mesh = builder.AddMeshControlPlane("mesh");
+        var db = builder.AddExecutable("db", "true", ".").WithEndpoint(name: "tcp", scheme: "tcp")
+            .WithMeshSidecar(mesh, protocol: MeshProtocol.Tcp, servicePort: 5432, appEndpointName: "tcp");
+        var web = AddApp(builder, "web").WithMeshSidecar(mesh).WithMeshReference(db);
+        var port = 20000;
+        foreach (var endpoint in builder.Resources.SelectMany(r => r.Annotations.OfType<EndpointAnnotation>()))
+        {
+            // What the orchestrator would do at start: a proxied port in front of a target port for each endpoint.
+            endpoint.TargetPort ??= port + 1000;
+            endpoint.AllocatedEndpoint = new AllocatedEndpoint(endpoint, "localhost", port++);
+        }
+
+        var dbSidecar = builder.Resources.OfType<MeshSidecarResource>().Single(s => s.App == db.Resource);
+        var webSidecar = builder.Resources.OfType<MeshSidecarResource>().Single(s => s.App == web.Resource);
+        Assert.Equal(MeshProtocol.Tcp, dbSidecar.Protocol);
+        Assert.Equal("tcp", dbSidecar.Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == MeshSidecarResource.InboundEndpointName).UriScheme);
+        Assert.Equal("tcp", webSidecar.Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "outbound-db").UriScheme);
+
+        var dbSidecarEnv = await EnvironmentOf(dbSidecar);
+        Assert.Equal("tcp", dbSidecarEnv["Mesh__Inbound__Protocol"]);
+        Assert.Equal("5432", dbSidecarEnv["Mesh__Inbound__ServicePort"]);
+        Assert.StartsWith("tcp://localhost:", dbSidecarEnv["Mesh__App__Address"], StringComparison.Ordinal);
+        Assert.Equal("tcp", (await EnvironmentOf(webSidecar))["Mesh__Outbound__db__Protocol"]);
+
+        var webEnv = await EnvironmentOf(web.Resource);
+        Assert.StartsWith("tcp://localhost:", webEnv["services__db__tcp__0"], StringComparison.Ordinal);
+        Assert.DoesNotContain("services__db__http__0", webEnv.Keys);
+    }
+
+    [Fact]
     public void A_gateway_needs_a_control_plane()
     {
         var builder = DistributedApplication.CreateBuilder();
@@ -141,6 +174,16 @@ public sealed class HostingModelTests
         Assert.True(File.Exists(Path.Combine(hostingDirectory, "meshdev", "proxy", "MeshDev.Proxy.dll")));
         Assert.True(File.Exists(Path.Combine(hostingDirectory, "meshdev", "proxy", "MeshDev.Proxy.runtimeconfig.json")));
         Assert.True(File.Exists(Path.Combine(hostingDirectory, "meshdev", "controlplane", "MeshDev.ControlPlane.dll")));
+    }
+
+    /// <summary>The environment a resource would be started with, as Aspire resolves it for a run.</summary>
+    private static async Task<Dictionary<string, string>> EnvironmentOf(IResource resource)
+    {
+        var configuration = await ExecutionConfigurationBuilder.Create(resource)
+            .WithEnvironmentVariablesConfig()
+            .BuildAsync(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+        Assert.Null(configuration.Exception);
+        return configuration.EnvironmentVariables.ToDictionary(kv => kv.Key, kv => kv.Value);
     }
 
     private static IResourceBuilder<ExecutableResource> AddApp(IDistributedApplicationBuilder builder, string name) =>

@@ -22,7 +22,7 @@ public sealed class ConfigurationTests
 
     [Theory]
     [InlineData("Mesh:Mode", "mesh", "Mesh:Mode is \"mesh\"; expected \"sidecar\" or \"gateway\"")]
-    [InlineData("Mesh:Inbound:Protocol", "tcp", "Mesh:Inbound:Protocol is \"tcp\"; expected http, http2 or grpc")]
+    [InlineData("Mesh:Inbound:Protocol", "udp", "Mesh:Inbound:Protocol is \"udp\"; expected http, http2, grpc or tcp")]
     [InlineData("Mesh:Inbound:Port", "70000", "Mesh:Inbound:Port is \"70000\"; expected a port number from 1 to 65535")]
     [InlineData("Mesh:App:Address", "127.0.0.1:5000", "Mesh:App:Address is \"127.0.0.1:5000\"; expected an http:// URL")]
     [InlineData("Mesh:ControlPlane:Address", "https://cp:15010", "Mesh:ControlPlane:Address is \"https://cp:15010\"; expected an http:// URL")]
@@ -71,6 +71,29 @@ public sealed class ConfigurationTests
         Assert.Equal(new OutboundServiceOptions("ratings", 15002, ServiceProtocol.Grpc), Assert.Single(options.Outbound));
         Assert.Equal(TimeSpan.FromSeconds(1), options.Tuning.HealthProbeInterval);
         Assert.Equal(new[] { "ratings" }, options.UpstreamServices);
+    }
+
+    [Fact]
+    public void A_tcp_service_takes_its_app_as_tcp_url_and_tcp_upstreams()
+    {
+        var values = SidecarValues();
+        values["Mesh:Inbound:Protocol"] = "tcp";
+        values["Mesh:App:Address"] = "tcp://localhost:5432";
+        values["Mesh:Outbound:cache:Port"] = "15002";
+        values["Mesh:Outbound:cache:Protocol"] = "TCP";
+
+        var options = Read(values);
+
+        Assert.Equal(ServiceProtocol.Tcp, options.Inbound!.Protocol);
+        Assert.Equal(("localhost", 5432), (options.Inbound.AppAddress.Host, options.Inbound.AppAddress.Port));
+        Assert.Equal(new OutboundServiceOptions("cache", 15002, ServiceProtocol.Tcp), Assert.Single(options.Outbound));
+
+        // An HTTP service's app is still an http:// URL.
+        values["Mesh:Inbound:Protocol"] = "http";
+        Assert.Contains("expected an http:// URL", Assert.Throws<ProxyConfigurationException>(() => Read(values)).Message);
+        values["Mesh:Inbound:Protocol"] = "tcp";
+        values["Mesh:App:Address"] = "localhost:5432";
+        Assert.Contains("expected tcp://host:port", Assert.Throws<ProxyConfigurationException>(() => Read(values)).Message);
     }
 
     [Fact]

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Sockets;
+using MeshDev.Proxy.Configuration;
+using MeshDev.Proxy.Listeners;
+using MeshDev.Proxy.Tcp;
+using MeshDev.Proxy.Telemetry;
+using Microsoft.AspNetCore.Connections;
+
+namespace MeshDev.Proxy.Inbound;
+
+/// <summary>
+/// The inbound listener of a TCP service: every connection a peer opens becomes a connection to the app's port on
+/// loopback, bytes piped both ways as they come. When the app cannot be reached the peer's connection is closed.
+/// </summary>
+public sealed class TcpInboundListener : ITcpListenerHandler
+{
+    private readonly EndPoint _app;
+    private readonly TcpInboundStats _stats;
+    private readonly TimeSpan _connectTimeout;
+    private readonly CancellationToken _stopping;
+    private readonly ILogger<TcpInboundListener> _logger;
+
+    public TcpInboundListener(ProxyOptions options, StatsRegistry stats, IHostApplicationLifetime lifetime, ILogger<TcpInboundListener> logger)
+    {
+        var inbound = options.Inbound ?? throw new InvalidOperationException("The inbound listener exists in sidecar mode only.");
+        _app = TcpConnect.FromUri(inbound.AppAddress);
+        _stats = new TcpInboundStats(stats, options.Service);
+        _connectTimeout = options.Tuning.ConnectTimeout;
+        _stopping = lifetime.ApplicationStopping;
+        _logger = logger;
+        Description = new ListenerDescription("inbound", inbound.BindAddress, inbound.Port, inbound.Protocol, ListenerDirection.Inbound, options.Service);
+    }
+
+    public ListenerDescription Description { get; }
+
+    public async Task HandleConnectionAsync(ConnectionContext connection)
+    {
+        _stats.ConnectionsTotal.Increment();
+        _stats.ConnectionsActive.Increment();
+        try
+        {
+            SocketDuplex app;
+            try
+            {
+                app = await TcpConnect.ConnectAsync(_app, _connectTimeout, _stopping);
+            }
+            catch (Exception e) when (e is SocketException or TimeoutException)
+            {
+                _stats.AppConnectFailures.Increment();
+                _logger.LogWarning("Inbound TCP connection could not reach the app at {App}: {Reason}.", _app, SocketErrors.Find(e) ?? e.Message);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            await using (app)
+            {
+                await using var peer = new KestrelConnectionDuplex(connection);
+                await TcpRelay.RunAsync(peer, app, _stats.BytesReceived, _stats.BytesSent, _stopping);
+            }
+        }
+        finally
+        {
+            _stats.ConnectionsActive.Decrement();
+        }
+    }
+}

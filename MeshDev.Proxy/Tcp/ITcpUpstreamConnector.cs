@@ -1,0 +1,21 @@
+using MeshDev.Proxy.Discovery;
+
+namespace MeshDev.Proxy.Tcp;
+
+/// <summary>
+/// Opens the hop from this proxy to a mesh endpoint (a peer sidecar's inbound listener) for a TCP connection. It is
+/// the one place that hop is made, so mutual TLS between sidecars can wrap it without touching the relay.
+/// </summary>
+public interface ITcpUpstreamConnector
+{
+    /// <exception cref="TimeoutException">The connect did not complete within <paramref name="connectTimeout"/>.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The endpoint refused or could not be reached.</exception>
+    ValueTask<ITcpDuplex> ConnectAsync(UpstreamEndpoint endpoint, TimeSpan connectTimeout, CancellationToken cancellationToken);
+}
+
+/// <summary>Plain TCP to the endpoint's address.</summary>
+public sealed class PlainTcpUpstreamConnector : ITcpUpstreamConnector
+{
+    public async ValueTask<ITcpDuplex> ConnectAsync(UpstreamEndpoint endpoint, TimeSpan connectTimeout, CancellationToken cancellationToken) =>
+        await TcpConnect.ConnectAsync(TcpConnect.ParseAddress(endpoint.Address), connectTimeout, cancellationToken);
+}
