@@ -27,7 +27,8 @@ catch (ProxyConfigurationException e)
 
 builder.WebHost.ConfigureKestrel(kestrel => KestrelListeners.Configure(
     kestrel,
-    kestrel.ApplicationServices.GetRequiredService<ListenerDispatcher>().Handlers.Select(h => h.Description)));
+    kestrel.ApplicationServices.GetRequiredService<ListenerDispatcher>().Handlers.Select(h => h.Description),
+    kestrel.ApplicationServices.GetService<MeshDev.Proxy.Inbound.Tls.InboundConnectionSecurity>()));
 
 // Per-request forwarding logs would drown a developer's console; failures are logged by the proxy itself.
 builder.Logging.AddFilter("Yarp", LogLevel.Warning);

@@ -16,10 +16,13 @@ public sealed class UpstreamClients : IDisposable
     private readonly UpstreamClient _http2;
     private readonly ProxyOptions _options;
     private readonly ConcurrentDictionary<(bool Http2, TimeSpan ConnectTimeout, TimeSpan IdleTimeout), UpstreamClient> _tuned = new();
+    private readonly Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? _connect;
 
-    public UpstreamClients(ProxyOptions options)
+    /// <param name="tls">Set when the proxy has a workload identity: it opens every upstream connection and originates mTLS where the snapshot says so.</param>
+    public UpstreamClients(ProxyOptions options, Outbound.Tls.UpstreamTlsConnector? tls = null)
     {
         _options = options;
+        _connect = tls is null ? null : tls.ConnectAsync;
         _http11 = new UpstreamClient(CreateInvoker(options), new ForwarderRequestConfig
         {
             Version = HttpVersion.Version11,
@@ -54,7 +57,7 @@ public sealed class UpstreamClients : IDisposable
         return _tuned.GetOrAdd(key, static (k, self) =>
         {
             var shared = k.Http2 ? self._http2 : self._http11;
-            return new UpstreamClient(CreateInvoker(k.ConnectTimeout, k.IdleTimeout), shared.RequestConfig);
+            return new UpstreamClient(self.CreateInvoker(k.ConnectTimeout, k.IdleTimeout), shared.RequestConfig);
         }, this);
     }
 
@@ -68,13 +71,13 @@ public sealed class UpstreamClients : IDisposable
         }
     }
 
-    private static HttpMessageInvoker CreateInvoker(ProxyOptions options) => CreateInvoker(options.Tuning.ConnectTimeout, TimeSpan.Zero);
+    private HttpMessageInvoker CreateInvoker(ProxyOptions options) => CreateInvoker(options.Tuning.ConnectTimeout, TimeSpan.Zero);
 
     // SocketsHttpHandler's own default.
     private static readonly TimeSpan DefaultPooledConnectionIdleTimeout = TimeSpan.FromMinutes(1);
 
     /// <param name="idleTimeout">Zero: the handler's default for idle pooled connections.</param>
-    private static HttpMessageInvoker CreateInvoker(TimeSpan connectTimeout, TimeSpan idleTimeout) => new(new SocketsHttpHandler
+    private HttpMessageInvoker CreateInvoker(TimeSpan connectTimeout, TimeSpan idleTimeout) => new(new SocketsHttpHandler
     {
         // A proxy passes requests through as they are: no system proxy, redirects, cookies or decompression of
         // its own, and no trace headers until the mesh propagates traces deliberately.
@@ -86,6 +89,7 @@ public sealed class UpstreamClients : IDisposable
         ConnectTimeout = connectTimeout,
         PooledConnectionIdleTimeout = idleTimeout > TimeSpan.Zero ? idleTimeout : DefaultPooledConnectionIdleTimeout,
         ActivityHeadersPropagator = null,
+        ConnectCallback = _connect,
     }, disposeHandler: true);
 }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using MeshDev.Proxy.Configuration;
+using MeshDev.Proxy.Inbound.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace MeshDev.Proxy.Listeners;
@@ -7,21 +8,43 @@ namespace MeshDev.Proxy.Listeners;
 /// <summary>Opens one Kestrel endpoint per listener, speaking exactly the listener's protocol.</summary>
 public static class KestrelListeners
 {
-    public static void Configure(KestrelServerOptions kestrel, IEnumerable<ListenerDescription> listeners)
+    /// <param name="inboundSecurity">Set when the proxy has a workload identity: the inbound listener then takes mTLS too.</param>
+    public static void Configure(KestrelServerOptions kestrel, IEnumerable<ListenerDescription> listeners, InboundConnectionSecurity? inboundSecurity = null)
     {
         kestrel.AddServerHeader = false;
         foreach (var listener in listeners)
         {
-            // Cleartext HTTP/2 cannot be told from HTTP/1.1 on the same port, so an HTTP/2 listener takes HTTP/2
-            // with prior knowledge only.
-            var protocols = ServiceProtocols.UsesHttp2(listener.Protocol) ? HttpProtocols.Http2 : HttpProtocols.Http1;
+            var security = listener.Direction == ListenerDirection.Inbound ? inboundSecurity : null;
+            Action<ListenOptions> configure = o =>
+            {
+                o.DisableAltSvcHeader = true;
+                if (ServiceProtocols.UsesHttp2(listener.Protocol))
+                {
+                    // Cleartext HTTP/2 cannot be told from HTTP/1.1 on the same port, so an HTTP/2 listener takes
+                    // HTTP/2 with prior knowledge only (and h2 alone by ALPN under TLS).
+                    o.Protocols = HttpProtocols.Http2;
+                }
+                else if (security is null)
+                {
+                    o.Protocols = HttpProtocols.Http1;
+                }
+
+                // Otherwise Kestrel's default set stays: a plaintext connection is HTTP/1.1 and a TLS one speaks what
+                // ALPN chose, so HTTP/2 callers of an HTTP/1 service are served too. (Setting the same set explicitly
+                // would only add a startup warning that cleartext connections are HTTP/1.1.)
+                if (security is not null)
+                {
+                    o.Use(security.Wrap);
+                }
+            };
+
             if (listener.BindAddress == "localhost")
             {
-                kestrel.ListenLocalhost(listener.Port, o => o.Protocols = protocols);
+                kestrel.ListenLocalhost(listener.Port, configure);
             }
             else
             {
-                kestrel.Listen(IPAddress.Parse(listener.BindAddress.Trim('[', ']')), listener.Port, o => o.Protocols = protocols);
+                kestrel.Listen(IPAddress.Parse(listener.BindAddress.Trim('[', ']')), listener.Port, configure);
             }
         }
     }
