@@ -12,6 +12,13 @@ public static class KestrelListeners
     public static void Configure(KestrelServerOptions kestrel, IEnumerable<ListenerDescription> listeners, InboundConnectionSecurity? inboundSecurity = null)
     {
         kestrel.AddServerHeader = false;
+        if (inboundSecurity is not null)
+        {
+            // A sidecar's HTTP/2 client sends :scheme http over the mTLS connection it was given (the TLS is the mesh's,
+            // beneath HTTP), which Kestrel would otherwise refuse as a scheme that does not match the transport.
+            kestrel.AllowAlternateSchemes = true;
+        }
+
         foreach (var listener in listeners)
         {
             var security = listener.Direction == ListenerDirection.Inbound ? inboundSecurity : null;

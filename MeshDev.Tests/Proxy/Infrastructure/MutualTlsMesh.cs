@@ -92,6 +92,9 @@ public sealed class MutualTlsMesh : IAsyncDisposable
         mesh.ServerStream = await controlPlane.NextStreamAsync("reviews-1");
         mesh.ClientStream = await controlPlane.NextStreamAsync("productpage-1");
         mesh.OutboundUrl = $"http://127.0.0.1:{outboundPort}/";
+        // The first pushes' ACKs, so that a test's own push meets its own ACK.
+        await mesh.ServerStream.NextAckAsync();
+        await mesh.ClientStream.NextAckAsync();
         await WaitReadyAsync(mesh.Server);
         await WaitReadyAsync(mesh.Client);
         return mesh;
