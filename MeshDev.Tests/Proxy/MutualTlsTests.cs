@@ -317,12 +317,12 @@ public sealed class MutualTlsTests
             while (!stop.IsCancellationRequested)
             {
                 await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => SendAsync()));
-                await Task.Delay(400);
+                await Task.Delay(1000);
             }
         });
 
         var deadline = Stopwatch.StartNew();
-        while (serials.Values.Any(s => s.Count < 3) && deadline.Elapsed < TimeSpan.FromSeconds(45))
+        while ((serials.Values.Any(s => s.Count < 3) || clientCertificates.Count < 3) && deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
             foreach (var (proxy, seen) in serials)
             {
