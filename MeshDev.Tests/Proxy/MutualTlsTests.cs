@@ -260,6 +260,43 @@ public sealed class MutualTlsTests
     }
 
     [Fact]
+    public async Task The_gateway_reaches_a_strict_sidecar_over_mtls_as_the_ingress_gateways_identity()
+    {
+        using var authority = new TestCertificateAuthority();
+        var gatewayIdentity = TestCertificateAuthority.Workload("istio-ingressgateway-service-account", "istio-system");
+        var gatewayToken = authority.AllowToken("token-gateway", gatewayIdentity);
+        var reviewsToken = authority.AllowToken("token-reviews", MutualTlsMesh.Reviews);
+        await using var app = await EchoAppAsync();
+        var reviewsInboundPort = FreePort.Next();
+        await using var controlPlane = await ScriptedControlPlane.StartAsync(hello => hello.Service == "ingressgateway"
+            ? Snapshots.Of("v1", Snapshots.Cluster("reviews", LoadBalancerPolicy.RoundRobin, ServiceProtocol.Http,
+                    new MeshDev.Core.Discovery.Endpoint { Address = $"127.0.0.1:{reviewsInboundPort}", Healthy = true, ProxyId = "reviews-1", Identity = MutualTlsMesh.Reviews.ToString() }))
+                .With(Routes.Table("80", Routes.Route("all", "reviews")))
+            : new ProxySnapshot { Version = "v1", InboundSecurity = new InboundSecurity { MtlsMode = MtlsMode.Strict } },
+            authority: authority);
+        await using var reviews = await ProxyProcess.StartAsync(
+            ProxySettings.Sidecar("reviews-1", "reviews", controlPlane.Address, app.Url, reviewsInboundPort).Set(Keys.IdentityToken, reviewsToken));
+        var gatewayPort = FreePort.Next();
+        await using var gateway = await ProxyProcess.StartAsync(ProxySettings.Gateway("ingressgateway-1", controlPlane.Address, gatewayPort)
+            .Set(Keys.IdentityToken, gatewayToken)
+            .Set(Keys.Namespace, "istio-system")
+            .Set(Keys.ServiceAccount, "istio-ingressgateway-service-account"));
+        await MutualTlsMesh.WaitReadyAsync(reviews);
+        await MutualTlsMesh.WaitReadyAsync(gateway);
+
+        using var client = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{gatewayPort}/reviews/0");
+        // An outside client's claim is not passed on.
+        request.Headers.Add(Xfcc, "URI=spiffe://cluster.local/ns/default/sa/productpage");
+        var body = await (await client.SendAsync(request)).Content.ReadAsStringAsync();
+
+        Assert.StartsWith("HTTP/1.1 xfcc=By=spiffe://cluster.local/ns/default/sa/reviews;", body);
+        Assert.EndsWith(";URI=spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account", body);
+        Assert.Equal(1, await gateway.CounterAsync("cluster.reviews.upstream_rq_mtls"));
+        Assert.Equal(1, await reviews.CounterAsync("inbound.reviews.cx_tls"));
+    }
+
+    [Fact]
     public async Task Certificates_rotate_under_steady_load_with_no_failed_request()
     {
         var clientCertificates = new ConcurrentDictionary<string, byte>();

@@ -48,7 +48,7 @@ internal sealed record BenchTopology(string MtlsServer, string PlaintextServer)
                 Name = "backend",
                 Protocol = ServiceProtocol.Http,
                 Tls = new ClusterTls { Mode = tls },
-                Endpoints = { new Endpoint { Address = address, Healthy = true, ProxyId = "server", Identity = identity } },
+                Endpoints = { new MeshDev.Core.Discovery.Endpoint { Address = address, Healthy = true, ProxyId = "server", Identity = identity } },
             });
         }
 
