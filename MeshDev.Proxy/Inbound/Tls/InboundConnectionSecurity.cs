@@ -146,8 +146,16 @@ public sealed class InboundConnectionSecurity
             return;
         }
 
-        var peerCertificate = (X509Certificate2)ssl.RemoteCertificate!;
-        var feature = new MeshTlsConnectionFeature(ssl, peerCertificate, verification!.Peer!);
+        if (verification is not { Passed: true, Peer: { } peer } || ssl.RemoteCertificate is not X509Certificate2 peerCertificate)
+        {
+            // The handshake ended without the certificate check having run; nothing proves who the peer is.
+            _stats.ConnectionErrors.Increment();
+            _logger.LogWarning("Inbound mTLS handshake from {Remote} completed without a verified client certificate; closing it.", connection.RemoteEndPoint);
+            await ssl.DisposeAsync();
+            return;
+        }
+
+        var feature = new MeshTlsConnectionFeature(ssl, peerCertificate, peer);
         connection.Features.Set<ITlsConnectionFeature>(feature);
         connection.Features.Set<ITlsApplicationProtocolFeature>(feature);
         connection.Features.Set<ITlsHandshakeFeature>(feature);
