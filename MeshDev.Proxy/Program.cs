@@ -25,7 +25,10 @@ catch (ProxyConfigurationException e)
     return 2;
 }
 
-builder.WebHost.ConfigureKestrel(kestrel => KestrelListeners.Configure(kestrel, kestrel.ApplicationServices.GetRequiredService<ListenerDispatcher>()));
+builder.WebHost.ConfigureKestrel(kestrel => KestrelListeners.Configure(
+    kestrel,
+    kestrel.ApplicationServices.GetRequiredService<ListenerDispatcher>(),
+    kestrel.ApplicationServices.GetService<MeshDev.Proxy.Inbound.Tls.InboundConnectionSecurity>()));
 
 // Per-request forwarding logs would drown a developer's console; failures are logged by the proxy itself.
 builder.Logging.AddFilter("Yarp", LogLevel.Warning);

@@ -4,10 +4,13 @@ using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Forwarding;
 using MeshDev.Proxy.Gateway;
+using MeshDev.Proxy.Identity;
 using MeshDev.Proxy.Inbound;
+using MeshDev.Proxy.Inbound.Tls;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Outbound;
 using MeshDev.Proxy.Tcp;
+using MeshDev.Proxy.Outbound.Tls;
 using MeshDev.Proxy.Telemetry;
 
 namespace MeshDev.Proxy;
@@ -33,6 +36,22 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<ListenerDispatcher>();
         services.AddSingleton<ControlPlaneClient>();
         services.AddHostedService(sp => sp.GetRequiredService<ControlPlaneClient>());
+        services.AddSingleton<UpstreamConnectionSecurity>();
+
+        if (options.Identity is { } identity)
+        {
+            // A workload identity brings a certificate, kept current, and mTLS on both sides of the proxy.
+            services.AddSingleton(identity);
+            services.AddSingleton<WorkloadCertificateStore>();
+            services.AddSingleton<IWorkloadCertificateSource>(sp => sp.GetRequiredService<WorkloadCertificateStore>());
+            services.AddSingleton<CertificateAuthorityClient>();
+            services.AddHostedService<WorkloadCertificateRotator>();
+            services.AddSingleton<UpstreamTlsConnector>();
+            if (options.Mode == ProxyMode.Sidecar)
+            {
+                services.AddSingleton<InboundConnectionSecurity>();
+            }
+        }
 
         switch (options.Mode)
         {

@@ -9,7 +9,7 @@ namespace MeshDev.Proxy.Admin;
 
 /// <summary>
 /// The admin listener, loopback only, in Envoy's spirit: GET /config_dump, /stats (?format=json),
-/// /stats/prometheus and /ready. It is not among the traffic listeners it describes.
+/// /stats/prometheus, /ready and /certs. It is not among the traffic listeners it describes.
 /// </summary>
 public sealed class AdminListener(
     ProxyOptions options,
@@ -17,7 +17,9 @@ public sealed class AdminListener(
     StatsRegistry stats,
     Readiness readiness,
     IEnumerable<IListenerHandler> trafficListeners,
-    IEnumerable<ITcpListenerHandler> tcpListeners) : IListenerHandler
+    IEnumerable<ITcpListenerHandler> tcpListeners,
+    TimeProvider time,
+    Identity.WorkloadCertificateStore? certificates = null) : IListenerHandler
 {
     public ListenerDescription Description { get; } =
         new("admin", "127.0.0.1", options.AdminPort, ServiceProtocol.Http, ListenerDirection.Admin, options.Service);
@@ -41,8 +43,10 @@ public sealed class AdminListener(
             "/stats" => WriteAsync(context, StatusCodes.Status200OK, "text/plain; charset=utf-8", StatsWriters.WriteText(stats)),
             "/stats/prometheus" => WritePrometheusAsync(context),
             "/ready" => ReadyAsync(context),
+            "/certs" => WriteAsync(context, StatusCodes.Status200OK, "application/json",
+                CertificatesWriter.Write(certificates, snapshots.Current, time.GetUtcNow())),
             _ => WriteAsync(context, StatusCodes.Status404NotFound, "text/plain; charset=utf-8",
-                "not found; try /config_dump, /stats, /stats?format=json, /stats/prometheus or /ready\n"),
+                "not found; try /config_dump, /stats, /stats?format=json, /stats/prometheus, /ready or /certs\n"),
         };
     }
 

@@ -14,7 +14,8 @@ public sealed class Readiness(
     SnapshotStore snapshots,
     ControlPlaneConnectionState connection,
     TimeProvider time,
-    AppHealthMonitor? appHealth = null)
+    AppHealthMonitor? appHealth = null,
+    Identity.WorkloadCertificateStore? certificates = null)
 {
     public IReadOnlyList<string> Reasons()
     {
@@ -22,6 +23,11 @@ public sealed class Readiness(
         if (snapshots.Current.Version is null)
         {
             reasons.Add("no configuration snapshot yet: " + WhyNoSnapshot());
+        }
+
+        if (certificates?.NotReadyReason() is { } certificateReason)
+        {
+            reasons.Add(certificateReason);
         }
 
         if (appHealth is not null && appHealth.Current is { Healthy: false } health)

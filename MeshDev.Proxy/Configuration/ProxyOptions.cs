@@ -24,6 +24,9 @@ public sealed record ProxyOptions
 
     public ProxyTuningOptions Tuning { get; init; } = new();
 
+    /// <summary>Set when the proxy has a bootstrap token: it then gets a workload certificate and speaks mTLS.</summary>
+    public Identity.WorkloadIdentityOptions? Identity { get; init; }
+
     /// <summary>
     /// Mesh services this proxy sends traffic to: the outbound services. A gateway declares none; the control plane
     /// knows from its Gateway and VirtualService resources where its routes lead.

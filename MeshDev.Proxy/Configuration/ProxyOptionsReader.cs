@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using MeshDev.Core;
 using MeshDev.Core.Discovery;
+using MeshDev.Core.Identity;
+using MeshDev.Proxy.Identity;
 using Keys = MeshDev.Core.MeshEnvironment.Proxy;
 
 namespace MeshDev.Proxy.Configuration;
@@ -36,6 +38,7 @@ public static class ProxyOptionsReader
             Gateway = mode == ProxyMode.Gateway ? ReadGateway(configuration) : null,
             Tuning = ReadTuning(configuration),
         };
+        options = options with { Identity = ReadIdentity(configuration, options) };
 
         EnsureDistinctPorts(options);
         return options;
@@ -102,6 +105,38 @@ public static class ProxyOptionsReader
             BindAddress(configuration, Keys.GatewayBindAddress, "localhost"),
             Port(configuration, Keys.GatewayPort, "gateway"),
             servicePort);
+    }
+
+    /// <summary>The workload identity, when a bootstrap token is given; the token itself is never echoed in an error.</summary>
+    private static WorkloadIdentityOptions? ReadIdentity(IConfiguration configuration, ProxyOptions options)
+    {
+        if (Optional(configuration, Keys.IdentityToken) is not { } token)
+        {
+            return null;
+        }
+
+        var trustDomain = Optional(configuration, Keys.TrustDomain) ?? MeshEnvironment.DefaultTrustDomain;
+        var serviceAccount = Optional(configuration, Keys.ServiceAccount) ?? options.Service;
+        var id = new SpiffeId(trustDomain, options.Namespace, serviceAccount);
+        if (!SpiffeId.TryParse(id.ToString(), out _) || !Uri.TryCreate(id.ToString(), UriKind.Absolute, out _)
+            || trustDomain.Contains('/') || serviceAccount.Contains('/') || options.Namespace.Contains('/'))
+        {
+            throw Error(
+                $"the workload identity \"{id}\" made of {Keys.TrustDomain}, {Keys.Namespace} and {Keys.ServiceAccount} is not a valid SPIFFE ID",
+                Keys.ServiceAccount);
+        }
+
+        TimeSpan? lifetime = null;
+        if (Optional(configuration, Keys.CertificateLifetime) is { } value)
+        {
+            lifetime = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 1 && seconds < TimeSpan.MaxValue.TotalSeconds
+                ? TimeSpan.FromSeconds(seconds)
+                : TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.FromSeconds(1)
+                    ? span
+                    : throw Error($"{Keys.CertificateLifetime} is \"{value}\"; expected a duration of at least one second, like 01:00:00 or 3600", Keys.CertificateLifetime);
+        }
+
+        return new WorkloadIdentityOptions(id, new BootstrapCredential(token), lifetime);
     }
 
     private static ProxyTuningOptions ReadTuning(IConfiguration configuration)

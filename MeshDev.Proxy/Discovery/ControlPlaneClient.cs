@@ -221,6 +221,8 @@ public sealed class ControlPlaneClient(
             Healthy = appHealth?.Current.Healthy ?? true,
             AppliedVersion = store.Current.Version ?? "",
             Protocol = options.Inbound?.Protocol ?? ServiceProtocol.Http,
+            // Only a proxy that will hold a certificate names an identity, so peers dial it with mTLS only then.
+            Identity = options.Identity?.Id.ToString() ?? "",
         };
         foreach (var (key, value) in options.Labels)
         {

@@ -41,10 +41,13 @@ public sealed class RuntimeSnapshot
     /// <summary>The compiled expressions the route tables use, handed on to the next snapshot.</summary>
     public RegexCache Regexes { get; }
 
+    /// <summary>Trust bundle, inbound PeerAuthentication mode and the upstream addresses dialled with mTLS.</summary>
+    public TransportSecurity Security { get; private init; } = TransportSecurity.None;
+
     /// <summary>Builds the runtime form of a snapshot that <see cref="SnapshotValidator"/> accepted.</summary>
     /// <param name="stats">When given, the clusters' outlier detectors sweep on their interval from now on, until
     /// <see cref="Retire"/>; without it (a snapshot that only a test looks at) nothing runs in the background.</param>
-    /// <exception cref="InvalidSnapshotException">A route's regex does not compile.</exception>
+    /// <exception cref="InvalidSnapshotException">A route's regex does not compile, or the security part is malformed.</exception>
     public static RuntimeSnapshot Build(ProxySnapshot snapshot, RuntimeSnapshot previous, DateTimeOffset appliedAt, StatsRegistry? stats = null, TimeProvider? time = null)
     {
         var clusters = new Dictionary<string, UpstreamCluster>(StringComparer.Ordinal);
@@ -78,7 +81,10 @@ public sealed class RuntimeSnapshot
 
         var regexes = new RegexCache(previous.Regexes);
         var routeTables = snapshot.RouteTables.ToFrozenDictionary(t => t.Name, t => RouteTableCompiler.Compile(t, regexes), StringComparer.Ordinal);
-        return new RuntimeSnapshot(snapshot.Version, appliedAt, clusters.ToFrozenDictionary(StringComparer.Ordinal), routeTables, regexes);
+        return new RuntimeSnapshot(snapshot.Version, appliedAt, clusters.ToFrozenDictionary(StringComparer.Ordinal), routeTables, regexes)
+        {
+            Security = TransportSecurity.Build(snapshot),
+        };
     }
 
     /// <summary>Stops this snapshot's background work once another has replaced it. Requests still using it finish normally.</summary>

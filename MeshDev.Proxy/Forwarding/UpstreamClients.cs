@@ -17,10 +17,13 @@ public sealed class UpstreamClients : IDisposable
     private readonly UpstreamClient _http2;
     private readonly ProxyOptions _options;
     private readonly ConcurrentDictionary<(bool Http2, TimeSpan ConnectTimeout, TimeSpan IdleTimeout, int MaxRequestsPerConnection), UpstreamClient> _tuned = new();
+    private readonly Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? _connect;
 
-    public UpstreamClients(ProxyOptions options)
+    /// <param name="tls">Set when the proxy has a workload identity: it opens every upstream connection and originates mTLS where the snapshot says so.</param>
+    public UpstreamClients(ProxyOptions options, Outbound.Tls.UpstreamTlsConnector? tls = null)
     {
         _options = options;
+        _connect = tls is null ? null : tls.ConnectAsync;
         _http11 = new UpstreamClient(CreateInvoker(options), new ForwarderRequestConfig
         {
             Version = HttpVersion.Version11,
@@ -58,7 +61,7 @@ public sealed class UpstreamClients : IDisposable
         return _tuned.GetOrAdd(key, static (k, self) =>
         {
             var shared = k.Http2 ? self._http2 : self._http11;
-            return new UpstreamClient(CreateInvoker(k.Http2, k.ConnectTimeout, k.IdleTimeout, k.MaxRequestsPerConnection), shared.RequestConfig);
+            return new UpstreamClient(self.CreateInvoker(k.Http2, k.ConnectTimeout, k.IdleTimeout, k.MaxRequestsPerConnection), shared.RequestConfig);
         }, this);
     }
 
@@ -72,14 +75,14 @@ public sealed class UpstreamClients : IDisposable
         }
     }
 
-    private static HttpMessageInvoker CreateInvoker(ProxyOptions options) => CreateInvoker(http2: false, options.Tuning.ConnectTimeout, TimeSpan.Zero, maxRequestsPerConnection: 0);
+    private HttpMessageInvoker CreateInvoker(ProxyOptions options) => CreateInvoker(http2: false, options.Tuning.ConnectTimeout, TimeSpan.Zero, maxRequestsPerConnection: 0);
 
     // SocketsHttpHandler's own default.
     private static readonly TimeSpan DefaultPooledConnectionIdleTimeout = TimeSpan.FromMinutes(1);
 
     /// <param name="idleTimeout">Zero: the handler's default for idle pooled connections.</param>
     /// <param name="maxRequestsPerConnection">Zero: unlimited; otherwise each connection serves at most this many requests.</param>
-    private static HttpMessageInvoker CreateInvoker(bool http2, TimeSpan connectTimeout, TimeSpan idleTimeout, int maxRequestsPerConnection)
+    private HttpMessageInvoker CreateInvoker(bool http2, TimeSpan connectTimeout, TimeSpan idleTimeout, int maxRequestsPerConnection)
     {
         HttpMessageHandler handler = maxRequestsPerConnection <= 0 ? CreateHandler(connectTimeout, idleTimeout)
             : http2 ? new Http2RequestLimitedHandler(() => CreateHandler(connectTimeout, idleTimeout), maxRequestsPerConnection)
@@ -87,7 +90,7 @@ public sealed class UpstreamClients : IDisposable
         return new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
-    private static SocketsHttpHandler CreateHandler(TimeSpan connectTimeout, TimeSpan idleTimeout) => new()
+    private SocketsHttpHandler CreateHandler(TimeSpan connectTimeout, TimeSpan idleTimeout) => new()
     {
         // A proxy passes requests through as they are: no system proxy, redirects, cookies or decompression of
         // its own, and no trace headers until the mesh propagates traces deliberately.
@@ -99,6 +102,7 @@ public sealed class UpstreamClients : IDisposable
         ConnectTimeout = connectTimeout,
         PooledConnectionIdleTimeout = idleTimeout > TimeSpan.Zero ? idleTimeout : DefaultPooledConnectionIdleTimeout,
         ActivityHeadersPropagator = null,
+        ConnectCallback = _connect,
     };
 }
 

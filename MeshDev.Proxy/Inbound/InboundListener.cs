@@ -17,6 +17,7 @@ public sealed class InboundListener : IListenerHandler
     private readonly UpstreamClient _client;
     private readonly InboundStats _stats;
     private readonly string _appPrefix;
+    private readonly HttpTransformer _transformer;
 
     private readonly ILogger<InboundListener> _logger;
 
@@ -28,6 +29,7 @@ public sealed class InboundListener : IListenerHandler
         _client = clients.For(inbound.Protocol);
         _stats = stats.Inbound(options.Service);
         _appPrefix = inbound.AppAddress.GetLeftPart(UriPartial.Authority);
+        _transformer = new Tls.ForwardedClientCertificateTransformer(options.Identity?.Id);
         Description = new ListenerDescription("inbound", inbound.BindAddress, inbound.Port, inbound.Protocol, ListenerDirection.Inbound, options.Service);
     }
 
@@ -39,7 +41,7 @@ public sealed class InboundListener : IListenerHandler
         _stats.RequestsTotal.Increment();
         try
         {
-            var error = await _forwarder.SendAsync(context, _appPrefix, _client.Invoker, _client.RequestConfig, HttpTransformer.Empty);
+            var error = await _forwarder.SendAsync(context, _appPrefix, _client.Invoker, _client.RequestConfig, _transformer);
             if (ForwardingOutcome.IsConnectFailure(context, error))
             {
                 _logger.LogWarning("Inbound request could not reach the app at {App}.", _appPrefix);

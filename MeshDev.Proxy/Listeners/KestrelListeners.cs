@@ -1,5 +1,6 @@
 using System.Net;
 using MeshDev.Proxy.Configuration;
+using MeshDev.Proxy.Inbound.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -8,15 +9,42 @@ namespace MeshDev.Proxy.Listeners;
 /// <summary>Opens one Kestrel endpoint per listener, speaking exactly the listener's protocol.</summary>
 public static class KestrelListeners
 {
-    public static void Configure(KestrelServerOptions kestrel, ListenerDispatcher dispatcher)
+    /// <param name="inboundSecurity">Set when the proxy has a workload identity: the inbound HTTP listener then takes mTLS too.</param>
+    public static void Configure(KestrelServerOptions kestrel, ListenerDispatcher dispatcher, InboundConnectionSecurity? inboundSecurity = null)
     {
         kestrel.AddServerHeader = false;
+        if (inboundSecurity is not null)
+        {
+            // A sidecar's HTTP/2 client sends :scheme http over the mTLS connection it was given (the TLS is the mesh's,
+            // beneath HTTP), which Kestrel would otherwise refuse as a scheme that does not match the transport.
+            kestrel.AllowAlternateSchemes = true;
+        }
+
         foreach (var handler in dispatcher.Handlers)
         {
-            // Cleartext HTTP/2 cannot be told from HTTP/1.1 on the same port, so an HTTP/2 listener takes HTTP/2
-            // with prior knowledge only.
-            var protocols = ServiceProtocols.UsesHttp2(handler.Description.Protocol) ? HttpProtocols.Http2 : HttpProtocols.Http1;
-            Listen(kestrel, handler.Description, o => o.Protocols = protocols);
+            var listener = handler.Description;
+            var security = listener.Direction == ListenerDirection.Inbound ? inboundSecurity : null;
+            Listen(kestrel, listener, o =>
+            {
+                o.DisableAltSvcHeader = true;
+                if (ServiceProtocols.UsesHttp2(listener.Protocol))
+                {
+                    // Cleartext HTTP/2 cannot be told from HTTP/1.1 on the same port, so an HTTP/2 listener takes
+                    // HTTP/2 with prior knowledge only (and h2 alone by ALPN under TLS).
+                    o.Protocols = HttpProtocols.Http2;
+                }
+                else if (security is null)
+                {
+                    o.Protocols = HttpProtocols.Http1;
+                }
+
+                // Otherwise Kestrel's default set stays: a plaintext connection is HTTP/1.1 and a TLS one speaks what
+                // ALPN chose, so HTTP/2 callers of an HTTP/1 service are served too.
+                if (security is not null)
+                {
+                    o.Use(security.Wrap);
+                }
+            });
         }
 
         foreach (var handler in dispatcher.TcpHandlers)

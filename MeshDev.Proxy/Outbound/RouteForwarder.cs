@@ -23,7 +23,8 @@ public sealed class RouteForwarder(
     UpstreamClients clients,
     RequestMirror mirror,
     StatsRegistry stats,
-    ILogger<RouteForwarder> logger)
+    ILogger<RouteForwarder> logger,
+    Tls.UpstreamConnectionSecurity? connectionSecurity = null)
 {
     /// <summary>Envoy's local reply for response flag UT.</summary>
     public const string TimeoutBody = "upstream request timeout";
@@ -225,6 +226,7 @@ public sealed class RouteForwarder(
             tryTimeout?.CancelAfter(policy.PerTryTimeout);
             var token = tryTimeout?.Token ?? routeTimeout?.Token ?? CancellationToken.None;
 
+            connectionSecurity?.Record(context, cluster.Name, endpoint);
             ForwarderError error;
             endpoint.Load.Started();
             try

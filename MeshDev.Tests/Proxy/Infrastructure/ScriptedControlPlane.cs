@@ -34,17 +34,26 @@ public sealed class ScriptedControlPlane : IAsyncDisposable
     /// <summary>A snapshot to push as soon as a proxy says hello (on every connection); null pushes nothing.</summary>
     public Func<ProxyHello, ProxySnapshot?>? SnapshotOnHello { get; }
 
-    public static async Task<ScriptedControlPlane> StartAsync(Func<ProxyHello, ProxySnapshot?>? snapshotOnHello = null, int port = 0)
+    /// <param name="authority">When set, the control plane also serves MeshCertificates, signing with this test CA.</param>
+    public static async Task<ScriptedControlPlane> StartAsync(Func<ProxyHello, ProxySnapshot?>? snapshotOnHello = null, int port = 0, TestCertificateAuthority? authority = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<ScriptedDiscoveryService>();
+        if (authority is not null)
+        {
+            builder.Services.AddSingleton(new ScriptedCertificateService(authority));
+        }
         var app = builder.Build();
         var controlPlane = new ScriptedControlPlane(app, snapshotOnHello);
         app.Services.GetRequiredService<ScriptedDiscoveryService>().ControlPlane = controlPlane;
         app.MapGrpcService<ScriptedDiscoveryService>();
+        if (authority is not null)
+        {
+            app.MapGrpcService<ScriptedCertificateService>();
+        }
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         controlPlane.Address = new Uri(address);

@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Identity;
+using MeshDev.Proxy.Telemetry;
+
+namespace MeshDev.Proxy.Outbound.Tls;
+
+/// <summary>
+/// SocketsHttpHandler's ConnectCallback for every upstream hop: opens the TCP connection and, when the current
+/// snapshot says the address is a mesh sidecar reached with mTLS, originates TLS on it with the current workload
+/// certificate (read per handshake, so a renewal applies to the next connection) and checks that the server chains
+/// to the trust bundle and presents the SPIFFE ID the endpoint is known by. The handler above sees a plain stream
+/// and speaks the cluster's protocol over it: HTTP/2 by prior knowledge, which ALPN has agreed, or HTTP/1.1.
+/// </summary>
+public sealed class UpstreamTlsConnector(
+    SnapshotStore snapshots,
+    IWorkloadCertificateSource certificates,
+    StatsRegistry stats,
+    ILogger<UpstreamTlsConnector> logger)
+{
+    private readonly ConcurrentDictionary<string, UpstreamTlsStats> _stats = new(StringComparer.Ordinal);
+
+    public UpstreamTlsStats Stats(string cluster) => _stats.GetOrAdd(cluster, static (c, registry) => new UpstreamTlsStats(registry, c), stats);
+
+    /// <summary>Whether a connection to the endpoint is made with mTLS, as the connector will decide it now.</summary>
+    public bool UsesMutualTls(string address) => snapshots.Current.Security.Upstream(address) is not null;
+
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var endPoint = context.DnsEndPoint;
+        var snapshot = snapshots.Current;
+        var target = snapshot.Security.Upstream(endPoint.Host, endPoint.Port);
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var network = new NetworkStream(socket, ownsSocket: true);
+        if (target is null)
+        {
+            return network;
+        }
+
+        try
+        {
+            return await HandshakeAsync(network, target, snapshot, context.InitialRequestMessage.Version.Major >= 2, cancellationToken);
+        }
+        catch
+        {
+            await network.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<Stream> HandshakeAsync(NetworkStream network, UpstreamTlsTarget target, RuntimeSnapshot snapshot, bool http2, CancellationToken cancellationToken)
+    {
+        var stats = Stats(target.Cluster);
+        var address = $"{network.Socket.RemoteEndPoint}";
+        var certificate = certificates.Current;
+        var trustBundle = MeshTrust.Anchors(snapshot, certificate);
+        if (certificate is null || trustBundle is null)
+        {
+            stats.ConnectionErrors.Increment();
+            throw Failure(target, address, "this proxy has no workload certificate yet", inner: null);
+        }
+
+        PeerVerification? verification = null;
+        var options = new SslClientAuthenticationOptions
+        {
+            // SNI names the service; the server's identity is checked by its SPIFFE ID, not by this name.
+            TargetHost = target.Cluster,
+            ClientCertificateContext = certificate.Context,
+            EnabledSslProtocols = SslProtocols.Tls13,
+            ApplicationProtocols = [http2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            CertificateChainPolicy = PeerCertificateValidator.ChainPolicy(trustBundle),
+            RemoteCertificateValidationCallback = (_, serverCertificate, chain, errors) =>
+            {
+                verification = PeerCertificateValidator.Verify(serverCertificate, chain, errors & ~SslPolicyErrors.RemoteCertificateNameMismatch);
+                if (verification is { Passed: true, Peer: { } peer } && peer != target.Identity)
+                {
+                    verification = PeerVerification.Fail(PeerFailure.WrongIdentity, $"the server presented {peer}, expected {target.Identity}");
+                }
+
+                return verification.Passed;
+            },
+        };
+
+        var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(options, cancellationToken);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException)
+        {
+            await ssl.DisposeAsync();
+            stats.ConnectionErrors.Increment();
+            stats.Verify.Record(verification?.Failure ?? PeerFailure.None);
+            throw Failure(target, address, verification is { Passed: false } failed ? failed.Reason! : e.Message, e);
+        }
+
+        stats.Handshakes.Increment();
+        return ssl;
+    }
+
+    private UpstreamTlsException Failure(UpstreamTlsTarget target, string address, string reason, Exception? inner)
+    {
+        logger.LogWarning("mTLS handshake with {Cluster} endpoint {Address} ({Identity}) failed: {Reason}.", target.Cluster, address, target.Identity, reason);
+        return new UpstreamTlsException($"mTLS handshake with {target.Cluster} endpoint {address} failed: {reason}", inner);
+    }
+}
+
+/// <summary>
+/// A failed mTLS origination. It is an <see cref="IOException"/>, not an AuthenticationException, so that the HTTP
+/// handler reports it as a connection error: for retries and outlier detection the endpoint could not be reached.
+/// </summary>
+public sealed class UpstreamTlsException(string message, Exception? inner) : IOException(message, inner);
