@@ -57,6 +57,7 @@ public sealed class ConfigValidator
             }
         }
 
+        validator._messages.AddRange(Security.SecurityValidator.Validate(config));
         return validator._messages;
     }
 
