@@ -2,6 +2,7 @@ using MeshDev.ControlPlane.Api;
 using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Dashboard;
 using MeshDev.ControlPlane.Push;
+using MeshDev.ControlPlane.Push.Security;
 using MeshDev.ControlPlane.Registry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,6 +30,9 @@ public static class ControlPlaneApp
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<IWorkloadRegistry, WorkloadRegistry>();
         builder.Services.AddSingleton<InvalidSnapshotFaults>();
+        builder.Services.AddSingleton<JwksCache>();
+        builder.Services.AddSingleton<JwtRuleCompiler>();
+        builder.Services.AddSingleton<SecurityCompiler>();
         builder.Services.AddSingleton<ISnapshotCompiler, SnapshotCompiler>();
         builder.Services.AddSingleton<ProxySyncTracker>();
         builder.Services.AddSingleton<ProxyConnectionHub>();
@@ -47,6 +51,8 @@ public static class ControlPlaneApp
 
         // Resolved up front so it hears every registry change, including removals before the first API call.
         app.Services.GetRequiredService<ProxySyncTracker>();
+        // A fetched (or failed) key set changes the snapshots of the proxies whose jwtRules name it.
+        app.Services.GetRequiredService<JwksCache>().Changed += app.Services.GetRequiredService<IPushScheduler>().RequestPushNow;
 
         app.UseExceptionHandler(error => error.Run(context =>
             context.Response.WriteAsJsonAsync(new ErrorResponse(

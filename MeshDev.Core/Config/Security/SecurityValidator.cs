@@ -477,7 +477,7 @@ internal sealed class SecurityValidator
             }
         }
 
-        if (rule.Jwks is { } jwks && JwksProblem(jwks) is { } problem)
+        if (rule.Jwks is { } jwks && JwksDocument.Problem(jwks) is { } problem)
         {
             Error(ra, $"{path}.jwks", $"jwks is not a JSON Web Key Set: {problem}; give JSON such as {{\"keys\":[{{\"kty\":\"RSA\",\"n\":\"...\",\"e\":\"AQAB\"}}]}}.");
         }
@@ -526,37 +526,6 @@ internal sealed class SecurityValidator
         if (rule.Timeout is { } timeout && timeout < TimeSpan.FromMilliseconds(1))
         {
             Error(ra, $"{path}.timeout", $"timeout {timeout.TotalMilliseconds}ms is too short; give at least 1ms, e.g. \"5s\".");
-        }
-    }
-
-    /// <summary>Why <paramref name="jwks"/> is not a key set (JSON with a "keys" list of keys that name their "kty"), or null.</summary>
-    internal static string? JwksProblem(string jwks)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(jwks);
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("keys", out var keys) || keys.ValueKind != JsonValueKind.Array)
-            {
-                return "it has no \"keys\" list";
-            }
-
-            var index = 0;
-            foreach (var key in keys.EnumerateArray())
-            {
-                if (key.ValueKind != JsonValueKind.Object || !key.TryGetProperty("kty", out var kty) || kty.ValueKind != JsonValueKind.String)
-                {
-                    return $"keys[{index}] has no \"kty\"";
-                }
-
-                index++;
-            }
-
-            return null;
-        }
-        catch (JsonException e)
-        {
-            return $"not valid JSON ({e.Message.Split('.')[0]})";
         }
     }
 
