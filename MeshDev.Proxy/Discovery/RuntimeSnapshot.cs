@@ -40,8 +40,11 @@ public sealed class RuntimeSnapshot
     /// <summary>The compiled expressions the route tables use, handed on to the next snapshot.</summary>
     public RegexCache Regexes { get; }
 
+    /// <summary>The listener's PeerAuthentication mode, JWT rules and authorization policies.</summary>
+    public Inbound.InboundPolicy InboundPolicy { get; private init; } = Inbound.InboundPolicy.None;
+
     /// <summary>Builds the runtime form of a snapshot that <see cref="SnapshotValidator"/> accepted.</summary>
-    /// <exception cref="InvalidSnapshotException">A route's regex does not compile.</exception>
+    /// <exception cref="InvalidSnapshotException">A route's regex does not compile, or a policy holds a bad value.</exception>
     public static RuntimeSnapshot Build(ProxySnapshot snapshot, RuntimeSnapshot previous, DateTimeOffset appliedAt)
     {
         var clusters = new Dictionary<string, UpstreamCluster>(StringComparer.Ordinal);
@@ -67,6 +70,9 @@ public sealed class RuntimeSnapshot
 
         var regexes = new RegexCache(previous.Regexes);
         var routeTables = snapshot.RouteTables.ToFrozenDictionary(t => t.Name, t => RouteTableCompiler.Compile(t, regexes), StringComparer.Ordinal);
-        return new RuntimeSnapshot(snapshot.Version, appliedAt, clusters.ToFrozenDictionary(StringComparer.Ordinal), routeTables, regexes);
+        return new RuntimeSnapshot(snapshot.Version, appliedAt, clusters.ToFrozenDictionary(StringComparer.Ordinal), routeTables, regexes)
+        {
+            InboundPolicy = Inbound.InboundPolicy.Compile(snapshot.InboundSecurity),
+        };
     }
 }
