@@ -68,8 +68,9 @@ public sealed class SecurityProxyTests
             Policy("viewer", AuthorizationAction.Allow, new AuthorizationPolicyRule { To = { new AuthorizationOperation { Methods = { "GET" }, Paths = { "/reviews/*" } } } }),
             Policy("no-debug", AuthorizationAction.Deny, new AuthorizationPolicyRule { When = { new AuthorizationCondition { Key = "request.headers[x-debug]", Values = { "*" } } } }));
         var (proxy, controlPlane, client) = await StartSidecarAsync(app, "reviews-authz", snapshot);
-        await using var _ = proxy;
-        await using var __ = controlPlane;
+        // Disposed in reverse: the proxy closes its stream before the control plane stops.
+        await using var _ = controlPlane;
+        await using var __ = proxy;
         using var ___ = client;
 
         Assert.Equal((HttpStatusCode.OK, "app GET /reviews/0 authorization= payload="), await SendAsync(client, HttpMethod.Get, "/reviews/0"));
@@ -121,8 +122,9 @@ public sealed class SecurityProxyTests
             Issuer = issuer.Issuer, Jwks = issuer.Jwks, Audiences = { "bookinfo" }, OutputPayloadToHeader = "x-jwt-payload", Source = "default/jwt",
         });
         var (proxy, controlPlane, client) = await StartSidecarAsync(app, "reviews-jwt", snapshot);
-        await using var _ = proxy;
-        await using var __ = controlPlane;
+        // Disposed in reverse: the proxy closes its stream before the control plane stops.
+        await using var _ = controlPlane;
+        await using var __ = proxy;
         using var ___ = client;
 
         // No token: authentication lets it through without an identity; the DENY policy then guards /private.
