@@ -82,6 +82,20 @@ public sealed class SecurityPushTests
         Assert.Equal(HttpStatusCode.Forbidden, await EventuallyAsync(client, HttpMethod.Get, "/", HttpStatusCode.Forbidden, bearer: issuer.Token("bob")));
         Assert.Equal(HttpStatusCode.Unauthorized, await EventuallyAsync(client, HttpMethod.Get, "/", HttpStatusCode.Unauthorized, bearer: reader + "x"));
 
+        var dump = (await proxy.ConfigDumpAsync()).GetProperty("snapshot").GetProperty("inboundSecurity");
+        Assert.Equal("PERMISSIVE", dump.GetProperty("mtlsMode").GetString());
+        Assert.Equal(["default/allow-nothing", "default/reviews-viewer"],
+            dump.GetProperty("authorizationPolicies").EnumerateArray().Select(p => $"{p.GetProperty("namespace").GetString()}/{p.GetProperty("name").GetString()}"));
+        var jwtRule = Assert.Single(dump.GetProperty("jwtRules").EnumerateArray());
+        Assert.Equal((1, "istio-system/jwt"), (jwtRule.GetProperty("keys").GetInt32(), jwtRule.GetProperty("source").GetString()));
+
+        var meshctl = new Cli.Meshctl(host.HttpAddress);
+        var policies = await meshctl.RunAsync("get", "ap");
+        Assert.Equal(0, policies.ExitCode);
+        Assert.Equal(["NAME NAMESPACE ACTION SELECTOR RULES SOURCE", "allow-nothing default ALLOW - 0 api", "reviews-viewer default ALLOW app=reviews 1 api"],
+            policies.OutLines.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
+        Assert.Contains("https://issuer.test", (await meshctl.RunAsync("get", "requestauthentications")).Out);
+
         using var deleted = await host.Http.DeleteAsync("/api/v1/config/authorizationpolicy/default/allow-nothing");
         using var deletedViewer = await host.Http.DeleteAsync("/api/v1/config/AuthorizationPolicy/default/reviews-viewer");
         Assert.Equal(HttpStatusCode.OK, await EventuallyAsync(client, HttpMethod.Post, "/", HttpStatusCode.OK));

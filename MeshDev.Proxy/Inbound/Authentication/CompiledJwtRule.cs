@@ -22,10 +22,11 @@ public sealed class CompiledJwtRule
     {
         Issuer = rule.Issuer;
         Source = rule.Source;
+        JwksUri = rule.JwksUri.Length == 0 ? null : rule.JwksUri;
+        KeyCount = keys.Count;
         Locations = locations;
         ForwardOriginalToken = rule.ForwardOriginalToken;
         OutputPayloadToHeader = rule.OutputPayloadToHeader.Length == 0 ? null : rule.OutputPayloadToHeader;
-        HasKeys = keys.Count > 0;
         Parameters = new TokenValidationParameters
         {
             ValidIssuer = rule.Issuer,
@@ -47,7 +48,11 @@ public sealed class CompiledJwtRule
     public IReadOnlyList<TokenLocation> Locations { get; }
     public bool ForwardOriginalToken { get; }
     public string? OutputPayloadToHeader { get; }
-    public bool HasKeys { get; }
+    public bool HasKeys => KeyCount > 0;
+
+    /// <summary>Where the control plane fetched the keys from; null when they were given inline.</summary>
+    public string? JwksUri { get; }
+    public int KeyCount { get; }
     public TokenValidationParameters Parameters { get; }
 
     public static CompiledJwtRule Compile(JwtRule rule)

@@ -31,6 +31,8 @@ public sealed class JwtAuthenticator
 
     public bool HasRules => _rules.Length > 0;
 
+    public IReadOnlyList<CompiledJwtRule> Rules => _rules;
+
     public async Task<JwtOutcome> AuthenticateAsync(HttpContext context)
     {
         var found = new List<(CompiledJwtRule Rule, TokenLocation Location, string Token)>();
