@@ -7,18 +7,16 @@ using Microsoft.AspNetCore.Http;
 namespace MeshDev.Tests.Security;
 
 /// <summary>RequestAuthentication's JWT check with keys made in the test, RSA and EC.</summary>
-public sealed class JwtAuthenticatorTests : IDisposable
+public sealed class JwtAuthenticatorTests
 {
     private const string Iss = "testing@secure.istio.io";
 
-    private readonly TestIssuer _rsa = TestIssuer.Rsa(Iss);
-    private readonly TestIssuer _ec = TestIssuer.EllipticCurve("https://ec.example.com");
+    // Made once: an RSA key takes a while to generate, and every test only reads these.
+    private static readonly TestIssuer SharedRsa = TestIssuer.Rsa(Iss);
+    private static readonly TestIssuer SharedEc = TestIssuer.EllipticCurve("https://ec.example.com");
 
-    public void Dispose()
-    {
-        _rsa.Dispose();
-        _ec.Dispose();
-    }
+    private readonly TestIssuer _rsa = SharedRsa;
+    private readonly TestIssuer _ec = SharedEc;
 
     private static JwtRule Rule(TestIssuer issuer, Action<JwtRule>? configure = null)
     {

@@ -482,6 +482,12 @@ internal sealed class SecurityValidator
             Error(ra, $"{path}.jwks", $"jwks is not a JSON Web Key Set: {problem}; give JSON such as {{\"keys\":[{{\"kty\":\"RSA\",\"n\":\"...\",\"e\":\"AQAB\"}}]}}.");
         }
 
+        if (rule.Jwks is null && rule.JwksUri is null && !string.IsNullOrEmpty(rule.Issuer))
+        {
+            Error(ra, $"{path}.jwksUri",
+                $"give jwksUri (or jwks) for issuer '{rule.Issuer}': discovering the key set from the issuer's OpenID configuration is {ConfigValidator.NotSupported}.");
+        }
+
         if (rule.Jwks is not null && rule.JwksUri is not null)
         {
             Error(ra, $"{path}.jwks", "give either jwks or jwksUri, not both: the keys come from one place.");
