@@ -11,7 +11,7 @@ namespace MeshDev.Proxy.Admin;
 /// Shape: {"proxyId","mode","service","labels","version","appliedAt","snapshot":{"clusters":[{"name","loadBalancer",
 /// "protocol","endpoints":[{"proxyId","address","labels","healthy","ejectedUntil"?,"ejections"?}],"subsets":[{"name",
 /// "labels","loadBalancer","healthyEndpoints","circuitBreaker","outlierDetection"?,"consistentHash"?}],"circuitBreaker":
-/// {"maxRequests","maxPending","maxRetries","activeRequests","pendingRequests"},"outlierDetection"?,"consistentHash"?}],"routeTables":[see RouteTableJson]},"listeners":[{"name","address","protocol",
+/// {"maxRequests","maxPending","maxRetries","activeRequests","pendingRequests"},"outlierDetection"?,"consistentHash"?}],"routeTables":[see RouteTableJson],"inboundSecurity":{see InboundPolicyJson}},"listeners":[{"name","address","protocol",
 /// "direction","service"}],"lastNack":{"version","reason"}|null}.
 /// </summary>
 public static class ConfigDumpWriter
@@ -80,6 +80,7 @@ public static class ConfigDumpWriter
             }
 
             json.WriteEndArray();
+            InboundPolicyJson.Write(json, snapshot.InboundPolicy);
             json.WriteEndObject();
 
             json.WriteStartArray("listeners");
