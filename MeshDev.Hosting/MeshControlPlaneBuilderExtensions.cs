@@ -49,6 +49,7 @@ public static class MeshControlPlaneBuilderExtensions
                     env[Env(MeshEnvironment.ControlPlane.ConfigDirectory)] = configDirectory;
                 }
             })
+            .WithOtlpExporter()
             .WithHttpHealthCheck("/health", endpointName: MeshControlPlaneResource.HttpEndpointName)
             .WithUrlForEndpoint(MeshControlPlaneResource.HttpEndpointName, url => url.DisplayText = "Mesh dashboard")
             .WithUrlForEndpoint(MeshControlPlaneResource.GrpcEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)

@@ -34,6 +34,7 @@ public static class MeshGatewayBuilderExtensions
                 var env = context.EnvironmentVariables;
                 env[Env(MeshEnvironment.Proxy.Mode)] = "gateway";
                 env[Env(MeshEnvironment.Proxy.ProxyId)] = gateway.Name;
+                env[Env(MeshEnvironment.Proxy.Workload)] = gateway.Name;
                 env[Env(MeshEnvironment.Proxy.Service)] = gateway.Name;
                 env[Env(MeshEnvironment.Proxy.Namespace)] = controlPlane.Namespace;
                 // Istio's Gateway resources select the ingress gateway by this label.
@@ -44,6 +45,7 @@ public static class MeshGatewayBuilderExtensions
                 env[Env(MeshEnvironment.Proxy.AdminPort)] = gateway.GetEndpoint(MeshGatewayResource.AdminEndpointName).Property(EndpointProperty.TargetPort);
                 env[Env(MeshEnvironment.Proxy.GatewayServicePort)] = servicePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
             })
+            .WithOtlpExporter()
             .WithHttpHealthCheck("/ready", endpointName: MeshGatewayResource.AdminEndpointName)
             .WithUrlForEndpoint(MeshGatewayResource.AdminEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)
             .WithIconName("ArrowEnter")

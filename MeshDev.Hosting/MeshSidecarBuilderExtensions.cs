@@ -55,7 +55,7 @@ public static class MeshSidecarBuilderExtensions
         app.WithEndpoint(appEndpointName, endpoint => endpoint.Port = null, createIfNotExists: false);
         var appEndpoint = app.Resource.GetEndpoint(appEndpointName);
         var sidecar = new MeshSidecarResource(
-            $"{app.Resource.Name}-sidecar", MeshBinaries.DotnetHost, app.ApplicationBuilder.AppHostDirectory,
+            MeshWorkloads.SidecarProxyId(app.Resource.Name), MeshBinaries.DotnetHost, app.ApplicationBuilder.AppHostDirectory,
             app.Resource, mesh.Resource, service, allLabels, protocol, servicePort);
         mesh.Resource.Sidecars.Add(sidecar);
 
@@ -68,6 +68,7 @@ public static class MeshSidecarBuilderExtensions
                 var env = context.EnvironmentVariables;
                 env[Env(MeshEnvironment.Proxy.Mode)] = "sidecar";
                 env[Env(MeshEnvironment.Proxy.ProxyId)] = sidecar.Name;
+                env[Env(MeshEnvironment.Proxy.Workload)] = app.Resource.Name;
                 env[Env(MeshEnvironment.Proxy.Service)] = sidecar.Service;
                 env[Env(MeshEnvironment.Proxy.Namespace)] = mesh.Resource.Namespace;
                 foreach (var (key, value) in sidecar.Labels)
@@ -87,6 +88,8 @@ public static class MeshSidecarBuilderExtensions
                     env[Env($"{MeshEnvironment.Proxy.Outbound}:{upstream}:Protocol")] = upstreamProtocol.ToConfigValue();
                 }
             })
+            // Istio's standard metrics and the proxy's spans go to the Aspire dashboard with the apps' own telemetry.
+            .WithOtlpExporter()
             .WithParentRelationship(app.Resource)
             .WithHttpHealthCheck("/ready", endpointName: MeshSidecarResource.AdminEndpointName)
             .WithUrlForEndpoint(MeshSidecarResource.AdminEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)

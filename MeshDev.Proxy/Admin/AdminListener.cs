@@ -16,7 +16,8 @@ public sealed class AdminListener(
     SnapshotStore snapshots,
     StatsRegistry stats,
     Readiness readiness,
-    IEnumerable<IListenerHandler> trafficListeners) : IListenerHandler
+    IEnumerable<IListenerHandler> trafficListeners,
+    Telemetry.Mesh.MeshMetricsCollector meshMetrics) : IListenerHandler
 {
     public ListenerDescription Description { get; } =
         new("admin", "127.0.0.1", options.AdminPort, ServiceProtocol.Http, ListenerDirection.Admin, options.Service);
@@ -78,7 +79,8 @@ public sealed class AdminListener(
     }
 
     private Task WritePrometheusAsync(HttpContext context) =>
-        WriteAsync(context, StatusCodes.Status200OK, "text/plain; version=0.0.4; charset=utf-8", StatsWriters.WritePrometheus(stats));
+        WriteAsync(context, StatusCodes.Status200OK, "text/plain; version=0.0.4; charset=utf-8",
+            StatsWriters.WritePrometheus(stats.All().Concat(meshMetrics.Series())));
 
     private static Task WriteAsync(HttpContext context, int status, string contentType, string body) =>
         WriteAsync(context, status, contentType, System.Text.Encoding.UTF8.GetBytes(body));

@@ -24,6 +24,9 @@ public sealed record ProxyOptions
 
     public ProxyTuningOptions Tuning { get; init; } = new();
 
+    /// <summary>Metrics, traces and access logs; see <see cref="TelemetryOptionsReader"/>.</summary>
+    public TelemetryOptions Telemetry { get; init; } = TelemetryOptions.Default;
+
     /// <summary>
     /// Mesh services this proxy sends traffic to: the outbound services. A gateway declares none; the control plane
     /// knows from its Gateway and VirtualService resources where its routes lead.

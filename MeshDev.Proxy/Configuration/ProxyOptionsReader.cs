@@ -36,6 +36,7 @@ public static class ProxyOptionsReader
             Gateway = mode == ProxyMode.Gateway ? ReadGateway(configuration) : null,
             Tuning = ReadTuning(configuration),
         };
+        options = options with { Telemetry = TelemetryOptionsReader.Read(configuration, options) };
 
         EnsureDistinctPorts(options);
         return options;

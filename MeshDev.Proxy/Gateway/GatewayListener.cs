@@ -3,6 +3,7 @@ using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Outbound;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Telemetry.Mesh;
 
 namespace MeshDev.Proxy.Gateway;
 
@@ -15,9 +16,11 @@ public sealed class GatewayListener : IListenerHandler
     private readonly RouteForwarder _forwarder;
     private readonly GatewayStats _stats;
     private readonly RouteScope _scope;
+    private readonly MeshTelemetry _telemetry;
 
-    public GatewayListener(ProxyOptions options, RouteForwarder forwarder, StatsRegistry stats)
+    public GatewayListener(ProxyOptions options, RouteForwarder forwarder, StatsRegistry stats, MeshTelemetry telemetry)
     {
+        _telemetry = telemetry;
         var gateway = options.Gateway ?? throw new InvalidOperationException("The gateway listener exists in gateway mode only.");
         _forwarder = forwarder;
         _stats = stats.Gateway;
@@ -33,9 +36,17 @@ public sealed class GatewayListener : IListenerHandler
     public async Task HandleAsync(HttpContext context)
     {
         _stats.RequestsTotal.Increment();
-        if (!await _forwarder.ForwardAsync(context, _scope))
+        var telemetry = _telemetry.BeginGateway(context);
+        try
         {
-            _stats.NoRoute.Increment();
+            if (!await _forwarder.ForwardAsync(context, _scope))
+            {
+                _stats.NoRoute.Increment();
+            }
+        }
+        finally
+        {
+            _telemetry.End(context, telemetry);
         }
     }
 }

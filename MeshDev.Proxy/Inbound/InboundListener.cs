@@ -3,6 +3,7 @@ using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Forwarding;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Telemetry.Mesh;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace MeshDev.Proxy.Inbound;
@@ -17,12 +18,14 @@ public sealed class InboundListener : IListenerHandler
     private readonly UpstreamClient _client;
     private readonly InboundStats _stats;
     private readonly string _appPrefix;
+    private readonly MeshTelemetry _telemetry;
 
     private readonly ILogger<InboundListener> _logger;
 
-    public InboundListener(ProxyOptions options, IHttpForwarder forwarder, UpstreamClients clients, StatsRegistry stats, ILogger<InboundListener> logger)
+    public InboundListener(ProxyOptions options, IHttpForwarder forwarder, UpstreamClients clients, StatsRegistry stats, MeshTelemetry telemetry, ILogger<InboundListener> logger)
     {
         _logger = logger;
+        _telemetry = telemetry;
         var inbound = options.Inbound ?? throw new InvalidOperationException("The inbound listener exists in sidecar mode only.");
         _forwarder = forwarder;
         _client = clients.For(inbound.Protocol);
@@ -37,12 +40,14 @@ public sealed class InboundListener : IListenerHandler
     {
         var started = Stopwatch.GetTimestamp();
         _stats.RequestsTotal.Increment();
+        var telemetry = _telemetry.BeginInbound(context);
         try
         {
             var error = await _forwarder.SendAsync(context, _appPrefix, _client.Invoker, _client.RequestConfig, HttpTransformer.Empty);
             if (ForwardingOutcome.IsConnectFailure(context, error))
             {
                 _logger.LogWarning("Inbound request could not reach the app at {App}.", _appPrefix);
+                telemetry?.Flag(ResponseFlags.UpstreamConnectionFailure);
                 await ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status503ServiceUnavailable, ForwardingOutcome.ConnectFailureBody);
             }
         }
@@ -50,6 +55,7 @@ public sealed class InboundListener : IListenerHandler
         {
             _stats.ResponseCodes.Record(context.Response.StatusCode);
             _stats.RequestTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            _telemetry.End(context, telemetry);
         }
     }
 }

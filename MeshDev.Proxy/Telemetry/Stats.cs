@@ -13,6 +13,8 @@ public sealed class Counter(StatName name) : Stat(name)
     public long Value => Volatile.Read(ref _value);
 
     public void Increment() => Interlocked.Increment(ref _value);
+
+    public void Add(long amount) => Interlocked.Add(ref _value, amount);
 }
 
 public sealed class Gauge(StatName name) : Stat(name)
