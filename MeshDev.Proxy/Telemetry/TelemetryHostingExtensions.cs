@@ -26,10 +26,9 @@ public static class TelemetryHostingExtensions
         services.AddSingleton<IstioMetrics>();
         services.AddSingleton<MeshMetricsCollector>();
         services.AddSingleton<MeshTelemetry>();
+        services.AddSingleton<ITcpTelemetry, TcpTelemetry>();
         services.AddSingleton<AccessLogWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<AccessLogWriter>());
-        // Created with the host, before the first request, so that no measurement is missed.
-        services.AddHostedService(sp => new StartWith<MeshMetricsCollector>(sp.GetRequiredService<MeshMetricsCollector>()));
 
         if (!options.Telemetry.Enabled)
         {
@@ -62,15 +61,5 @@ public static class TelemetryHostingExtensions
         }
 
         return builder;
-    }
-
-    /// <summary>Resolves a singleton when the host starts rather than on first use.</summary>
-    private sealed class StartWith<T>(T instance) : IHostedService
-    {
-        public T Instance { get; } = instance;
-
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -39,8 +39,10 @@ public sealed class IstioMetrics
     private readonly Counter<long> _tcpOpened;
     private readonly Counter<long> _tcpClosed;
 
-    public IstioMetrics(IMeterFactory meters)
+    /// <param name="collector">Taken so that it listens before the first measurement: /stats/prometheus misses none.</param>
+    public IstioMetrics(IMeterFactory meters, MeshMetricsCollector collector)
     {
+        _ = collector;
         var meter = meters.Create(MeterName);
         // Istio's histograms are Envoy histograms, so they share Envoy's default bucket bounds.
         var buckets = new InstrumentAdvice<double> { HistogramBucketBoundaries = Histogram.BucketBounds };

@@ -199,7 +199,7 @@ public sealed class MeshTelemetry
         var responseBytes = request.ResponseBody?.BytesWritten ?? 0;
         var isGrpc = context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
 
-        var labels = Labels(context, request, isGrpc ? IstioLabels.ProtocolGrpc : IstioLabels.ProtocolHttp);
+        var labels = Labels(request, isGrpc ? IstioLabels.ProtocolGrpc : IstioLabels.ProtocolHttp);
         _metrics.RecordRequest(IstioLabels.ForRequest(labels, statusCode, grpcStatus, request.Flags), durationMilliseconds, requestBytes, responseBytes);
 
         if (request.ServerSpan is { } span)
@@ -252,26 +252,35 @@ public sealed class MeshTelemetry
         return request;
     }
 
-    private IstioLabelValues Labels(HttpContext context, RequestTelemetry request, string protocol)
-    {
-        if (request.Direction == ListenerDirection.Inbound)
-        {
-            // Istio's destination reporter: the caller as its peer metadata and certificate say, this workload as itself.
-            var mutualTls = request.PeerPrincipal is not null;
-            return new IstioLabelValues(
-                Reporter.Destination,
-                request.Peer ?? WorkloadLabels.None,
-                request.PeerPrincipal ?? WorkloadLabels.Unknown,
-                _self,
-                mutualTls ? _selfPrincipal : WorkloadLabels.Unknown,
-                _inboundService!,
-                protocol,
-                mutualTls ? IstioLabels.MutualTls : IstioLabels.NoTls);
-        }
+    private IstioLabelValues Labels(RequestTelemetry request, string protocol) =>
+        request.Direction == ListenerDirection.Inbound
+            ? DestinationLabels(request.Peer, request.PeerPrincipal, protocol)
+            : SourceLabels(request.Service, request.Endpoint, protocol);
 
-        // Istio's source reporter: this workload, and the destination as the endpoint of the last try describes it.
-        // Whether the hop was mutual TLS is the destination's to report; the source says "unknown", as Istio's does.
-        var endpoint = request.Endpoint;
+    /// <summary>
+    /// Istio's destination reporter: the caller as its peer metadata and certificate say, this workload as itself.
+    /// A caller with a certificate came over mutual TLS.
+    /// </summary>
+    internal IstioLabelValues DestinationLabels(WorkloadLabels? peer, string? peerPrincipal, string protocol)
+    {
+        var mutualTls = peerPrincipal is not null;
+        return new IstioLabelValues(
+            Reporter.Destination,
+            peer ?? WorkloadLabels.None,
+            peerPrincipal ?? WorkloadLabels.Unknown,
+            _self,
+            mutualTls ? _selfPrincipal : WorkloadLabels.Unknown,
+            _inboundService ?? DestinationService.Unknown,
+            protocol,
+            mutualTls ? IstioLabels.MutualTls : IstioLabels.NoTls);
+    }
+
+    /// <summary>
+    /// Istio's source reporter: this workload, and the destination as the endpoint it was sent to describes it.
+    /// Whether the hop was mutual TLS is the destination's to report; the source says "unknown", as Istio's does.
+    /// </summary>
+    internal IstioLabelValues SourceLabels(string? service, UpstreamEndpoint? endpoint, string protocol)
+    {
         var viaMutualTls = endpoint is { PeerIdentity.Length: > 0 };
         return new IstioLabelValues(
             Reporter.Source,
@@ -279,7 +288,7 @@ public sealed class MeshTelemetry
             viaMutualTls ? _selfPrincipal : WorkloadLabels.Unknown,
             endpoint is null ? WorkloadLabels.None : Destination(endpoint)!,
             viaMutualTls ? endpoint!.PeerIdentity : WorkloadLabels.Unknown,
-            request.Service is { } service ? Service(service) : DestinationService.Unknown,
+            service is null ? DestinationService.Unknown : Service(service),
             protocol,
             WorkloadLabels.Unknown);
     }
