@@ -4,31 +4,41 @@ using System.Threading.Channels;
 namespace MeshDev.Proxy.Telemetry.AccessLog;
 
 /// <summary>
-/// Writes access log lines to stdout off the request path. Lines are queued and written in batches of whole lines,
-/// each batch in one write, so they never interleave with the proxy's other console output. When stdout cannot keep
-/// up, lines beyond the queue are dropped (and counted) rather than slowing traffic down.
+/// Writes access log lines to stdout off the request path: a request only queues its entry; formatting and writing
+/// happen here, every <see cref="FlushInterval"/> (Envoy flushes its access logs on an interval too), in batches of
+/// whole lines, each batch in one write, so lines never interleave with the proxy's other console output. When
+/// stdout cannot keep up, entries beyond the queue are dropped (and counted) rather than slowing traffic down.
 /// </summary>
 public sealed class AccessLogWriter : BackgroundService
 {
+    /// <summary>How long entries may wait to be written; waking per entry would cost every request a thread hop.</summary>
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
+
     private const int QueueCapacity = 10_000;
     private const int BatchCharacters = 3_500;
 
-    private readonly Channel<string> _lines = Channel.CreateBounded<string>(
+    private readonly Channel<AccessLogEntry> _entries = Channel.CreateBounded<AccessLogEntry>(
         new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly TextWriter _output;
+    private readonly Func<AccessLogEntry, string> _format;
     private long _dropped;
 
-    public AccessLogWriter() : this(Console.Out)
+    public AccessLogWriter(Configuration.ProxyOptions options)
+        : this(Console.Out, options.Telemetry.AccessLog == Configuration.AccessLogFormat.Json ? AccessLogFormatter.Json : AccessLogFormatter.Text)
     {
     }
 
-    public AccessLogWriter(TextWriter output) => _output = output;
+    public AccessLogWriter(TextWriter output, Func<AccessLogEntry, string> format)
+    {
+        _output = output;
+        _format = format;
+    }
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    public void Write(string line)
+    public void Write(AccessLogEntry entry)
     {
-        if (!_lines.Writer.TryWrite(line))
+        if (!_entries.Writer.TryWrite(entry))
         {
             Interlocked.Increment(ref _dropped);
         }
@@ -39,11 +49,11 @@ public sealed class AccessLogWriter : BackgroundService
         var batch = new StringBuilder(BatchCharacters + 512);
         try
         {
-            while (await _lines.Reader.WaitToReadAsync(stoppingToken))
+            while (await _entries.Reader.WaitToReadAsync(stoppingToken))
             {
-                while (_lines.Reader.TryRead(out var line))
+                while (_entries.Reader.TryRead(out var entry))
                 {
-                    batch.Append(line).Append('\n');
+                    batch.Append(_format(entry)).Append('\n');
                     if (batch.Length >= BatchCharacters)
                     {
                         Flush(batch);
@@ -51,6 +61,7 @@ public sealed class AccessLogWriter : BackgroundService
                 }
 
                 Flush(batch);
+                await Task.Delay(FlushInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException)
@@ -58,9 +69,9 @@ public sealed class AccessLogWriter : BackgroundService
         }
 
         // Lines of requests that finished before the stop are still written.
-        while (_lines.Reader.TryRead(out var rest))
+        while (_entries.Reader.TryRead(out var rest))
         {
-            batch.Append(rest).Append('\n');
+            batch.Append(_format(rest)).Append('\n');
         }
 
         Flush(batch);

@@ -232,8 +232,7 @@ public sealed class MeshTelemetry
 
         if (_options.Telemetry.WritesAccessLog)
         {
-            var entry = AccessLogEntryOf(context, request, statusCode, requestBytes, responseBytes, (long)elapsed.TotalMilliseconds);
-            _accessLog.Write(_options.Telemetry.AccessLog == AccessLogFormat.Json ? AccessLogFormatter.Json(entry) : AccessLogFormatter.Text(entry));
+            _accessLog.Write(AccessLogEntryOf(context, request, statusCode, requestBytes, responseBytes, (long)elapsed.TotalMilliseconds));
         }
     }
 
