@@ -17,6 +17,9 @@ public sealed class TelemetryTests(BookinfoAppFixture mesh) : IClassFixture<Book
             await mesh.GetPageAsync();
         }
 
+        // A proxy records a request as it finishes it, a moment after the caller has the response.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
         // productpage's sidecar reports its calls to reviews as their source, one series per reviews version.
         var productPage = await ScrapeAsync("productpage-v1-sidecar");
         foreach (var version in new[] { "v1", "v2", "v3" })

@@ -1,6 +1,12 @@
 using System.Net;
+using Grpc.Core;
+using Grpc.Net.Client;
+using MeshDev.Core.Discovery;
 using MeshDev.Tests.Proxy;
+using MeshDev.Tests.Proxy.Infrastructure;
 using MeshDev.Tests.Telemetry.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MeshDev.Tests.Telemetry;
 
@@ -38,7 +44,8 @@ public sealed class ProxyMetricsTests
             Assert.Equal("reviews-v2", await app.GetStringAsync($"/reviews/{i}"));
         }
 
-        var source = await ScrapeAsync(mesh.ProductPage);
+        // Each proxy records a request as it finishes it, a moment after the caller has the response.
+        var source = await ScrapeUntilAsync(mesh.ProductPage, samples => samples.Any(s => s.Metric == "istio_requests_total" && s.Has(ProductPageToReviews) && s.Value == 3));
         var sent = Assert.Single(source, s => s.Metric == "istio_requests_total" && s.Has(ProductPageToReviews));
         Assert.Equal("source", sent.Labels["reporter"]);
         Assert.Equal(3, sent.Value);
@@ -46,7 +53,7 @@ public sealed class ProxyMetricsTests
         Assert.Equal("unknown", sent.Labels["connection_security_policy"]);
         AssertDurationHistogram(source, "source", 3);
 
-        var destination = await ScrapeAsync(mesh.Reviews);
+        var destination = await ScrapeUntilAsync(mesh.Reviews, samples => samples.Any(s => s.Metric == "istio_requests_total" && s.Has(ProductPageToReviews) && s.Value == 3));
         var received = Assert.Single(destination, s => s.Metric == "istio_requests_total" && s.Has(ProductPageToReviews));
         Assert.Equal("destination", received.Labels["reporter"]);
         Assert.Equal(3, received.Value);
@@ -73,7 +80,8 @@ public sealed class ProxyMetricsTests
         // ratings has no endpoints: Envoy's 503 with flag UH, and nothing about a destination workload.
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await app.GetAsync("/ratings/0")).StatusCode);
 
-        var failed = Assert.Single(await ScrapeAsync(mesh.ProductPage), s => s.Metric == "istio_requests_total" && s.Labels["response_flags"] == "UH");
+        var samples = await ScrapeUntilAsync(mesh.ProductPage, all => all.Any(s => s.Metric == "istio_requests_total"));
+        var failed = Assert.Single(samples, s => s.Metric == "istio_requests_total" && s.Labels["response_flags"] == "UH");
         Assert.Equal("503", failed.Labels["response_code"]);
         Assert.Equal("source", failed.Labels["reporter"]);
         Assert.Equal("productpage-v1", failed.Labels["source_workload"]);
@@ -96,6 +104,70 @@ public sealed class ProxyMetricsTests
         Assert.Contains("meshdev_cluster_upstream_rq_total", exposition);
         Assert.Equal(traceParent, Assert.Single(mesh.ReviewsAppRequests)["traceparent"].ToString());
         Assert.DoesNotContain("\"GET /reviews/0 HTTP/1.1\"", mesh.ProductPage.Output);
+    }
+
+    [Fact]
+    public async Task A_gRPC_call_is_counted_as_grpc_with_its_status_from_the_trailers()
+    {
+        // A real gRPC service (HTTP/2 only) that turns every call down with NOT_FOUND after the first message.
+        await using var app = await TestBackend.StartAsync(
+            http2: true,
+            services => services.AddGrpc(),
+            web =>
+            {
+                web.MapGrpcService<NotFoundService>();
+                web.MapGet("/health", () => "ok");
+            });
+        await using var clientApp = await TestBackend.StartHealthyAppAsync();
+        var inboundPort = FreePort.Next();
+        var outboundPort = FreePort.Next();
+        await using var controlPlane = await ScriptedControlPlane.StartAsync(hello => hello.Service == "client"
+            ? Snapshots.Of("v1", Snapshots.Cluster("lookup", LoadBalancerPolicy.LeastRequest, ServiceProtocol.Grpc,
+                Snapshots.Endpoint($"127.0.0.1:{inboundPort}", proxyId: "lookup-v1-sidecar")))
+            : Snapshots.Of("v1"));
+        await using var server = await ProxyProcess.StartAsync(
+            ProxySettings.Sidecar("lookup-v1-sidecar", "lookup", controlPlane.Address, app.Url, inboundPort, protocol: "grpc"));
+        await using var client = await ProxyProcess.StartAsync(
+            ProxySettings.Sidecar("client-v1-sidecar", "client", controlPlane.Address, clientApp.Url).WithOutbound("lookup", outboundPort, "grpc"));
+        foreach (var proxy in new[] { server, client })
+        {
+            await proxy.WaitUntilAsync(async () => (await proxy.GetAdminAsync("/ready")).Status == HttpStatusCode.OK, $"{proxy.Settings.ProxyId} to be ready");
+        }
+
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{outboundPort}");
+        using var call = new MeshDiscovery.MeshDiscoveryClient(channel).StreamConfig();
+        await call.RequestStream.WriteAsync(new ProxyMessage { Hello = new ProxyHello { ProxyId = "x" } });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.NotFound, refused.StatusCode);
+
+        foreach (var (proxy, reporter) in new[] { (client, "source"), (server, "destination") })
+        {
+            // The caller has its status as soon as the trailers pass; the proxy records the call as it finishes it.
+            var samples = await ScrapeUntilAsync(proxy, all => all.Any(s => s.Metric == "istio_requests_total"));
+            var grpc = Assert.Single(samples, s => s.Metric == "istio_requests_total");
+            Assert.Equal(reporter, grpc.Labels["reporter"]);
+            Assert.Equal("grpc", grpc.Labels["request_protocol"]);
+            Assert.Equal("200", grpc.Labels["response_code"]);
+            Assert.Equal("5", grpc.Labels["grpc_response_status"]);
+            Assert.Equal("client-v1", grpc.Labels["source_workload"]);
+            Assert.Equal("lookup-v1", grpc.Labels["destination_workload"]);
+        }
+    }
+
+    private sealed class NotFoundService : MeshDiscovery.MeshDiscoveryBase
+    {
+        public override async Task StreamConfig(IAsyncStreamReader<ProxyMessage> requestStream, IServerStreamWriter<ControlPlaneMessage> responseStream, ServerCallContext context)
+        {
+            await requestStream.MoveNext(context.CancellationToken);
+            throw new RpcException(new Status(StatusCode.NotFound, "nothing here"));
+        }
+    }
+
+    private static async Task<IReadOnlyList<PrometheusSample>> ScrapeUntilAsync(Proxy.Infrastructure.ProxyProcess proxy, Func<IReadOnlyList<PrometheusSample>, bool> ready)
+    {
+        IReadOnlyList<PrometheusSample> samples = [];
+        await proxy.WaitUntilAsync(async () => ready(samples = await ScrapeAsync(proxy)), $"{proxy.Settings.ProxyId}'s /stats/prometheus to show the requests");
+        return samples;
     }
 
     private static async Task<IReadOnlyList<PrometheusSample>> ScrapeAsync(Proxy.Infrastructure.ProxyProcess proxy)

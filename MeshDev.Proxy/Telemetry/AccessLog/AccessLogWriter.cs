@@ -24,7 +24,7 @@ public sealed class AccessLogWriter : BackgroundService
     private long _dropped;
 
     public AccessLogWriter(Configuration.ProxyOptions options)
-        : this(Console.Out, options.Telemetry.AccessLog == Configuration.AccessLogFormat.Json ? AccessLogFormatter.Json : AccessLogFormatter.Text)
+        : this(StandardOutput(), options.Telemetry.AccessLog == Configuration.AccessLogFormat.Json ? AccessLogFormatter.Json : AccessLogFormatter.Text)
     {
     }
 
@@ -76,6 +76,13 @@ public sealed class AccessLogWriter : BackgroundService
 
         Flush(batch);
     }
+
+    /// <summary>
+    /// stdout with a buffer that holds a whole batch, so that a batch leaves in one write (Console.Out would cut it
+    /// into 256-byte writes). One write of whole lines is what keeps them from interleaving with other output.
+    /// </summary>
+    private static TextWriter StandardOutput() =>
+        new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 16 * 1024) { AutoFlush = false };
 
     private void Flush(StringBuilder batch)
     {

@@ -65,6 +65,8 @@ public sealed class MeshTelemetry
     {
         if (!Enabled)
         {
+            // The peer-metadata header is for this hop only, whatever this proxy does with it.
+            context.Request.Headers.Remove(PeerMetadata.HeaderName);
             return null;
         }
 
@@ -96,6 +98,8 @@ public sealed class MeshTelemetry
     {
         if (!Enabled)
         {
+            // Only a proxy speaks for a workload: an app's own header never goes on.
+            context.Request.Headers.Remove(PeerMetadata.HeaderName);
             return null;
         }
 
@@ -116,6 +120,8 @@ public sealed class MeshTelemetry
     {
         if (!Enabled)
         {
+            // An outside client never speaks for a workload.
+            context.Request.Headers.Remove(PeerMetadata.HeaderName);
             return null;
         }
 
