@@ -58,6 +58,17 @@ public static class MeshEnvironment
         public const string TrustDomain = "Mesh:Identity:TrustDomain";
         /// <summary>Asked-for certificate lifetime (TimeSpan); the CA's own setting when absent.</summary>
         public const string CertificateLifetime = "Mesh:Identity:CertificateLifetime";
+        /// <summary>
+        /// The workload this proxy stands for, as Istio's workload labels name it: the app's resource name for a
+        /// sidecar (e.g. reviews-v2), the gateway's name for a gateway. Unset: the proxy id without "-sidecar".
+        /// </summary>
+        public const string Workload = "Mesh:Workload";
+        /// <summary>"true" (default) or "false": Istio's standard metrics, trace spans and access logs.</summary>
+        public const string TelemetryEnabled = "Mesh:Telemetry:Enabled";
+        /// <summary>Percentage (0-100, default 100) of new traces that are sampled; a caller's decision is kept.</summary>
+        public const string TraceSampling = "Mesh:Telemetry:TraceSampling";
+        /// <summary>"text" (Envoy's default format, the default), "json" or "off": one stdout line per request.</summary>
+        public const string AccessLogFormat = "Mesh:AccessLog:Format";
     }
 
     public static class ControlPlane

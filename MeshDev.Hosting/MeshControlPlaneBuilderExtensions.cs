@@ -60,6 +60,7 @@ public static class MeshControlPlaneBuilderExtensions
                 // A reference to the secret parameter: resolved when the process starts, written as one in the manifest.
                 env[Env(MeshEnvironment.ControlPlane.BootstrapKey)] = resource.BootstrapKey;
             })
+            .WithOtlpExporter()
             .WithHttpHealthCheck("/health", endpointName: MeshControlPlaneResource.HttpEndpointName)
             .WithUrlForEndpoint(MeshControlPlaneResource.HttpEndpointName, url => url.DisplayText = "Mesh dashboard")
             .WithUrlForEndpoint(MeshControlPlaneResource.GrpcEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)

@@ -38,6 +38,7 @@ public static class MeshGatewayBuilderExtensions
                 var env = context.EnvironmentVariables;
                 env[Env(MeshEnvironment.Proxy.Mode)] = "gateway";
                 env[Env(MeshEnvironment.Proxy.ProxyId)] = gateway.Name;
+                env[Env(MeshEnvironment.Proxy.Workload)] = gateway.Name;
                 env[Env(MeshEnvironment.Proxy.Service)] = gateway.Name;
                 // Its own namespace, which its identity names; its routes still reach services in theirs.
                 env[Env(MeshEnvironment.Proxy.Namespace)] = gateway.Identity.Namespace;
@@ -50,6 +51,7 @@ public static class MeshGatewayBuilderExtensions
                 env[Env(MeshEnvironment.Proxy.GatewayServicePort)] = servicePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
             })
             .WithEnvironment(context => MeshIdentity.AddEnvironmentAsync(context, controlPlane, gateway.Identity))
+            .WithOtlpExporter()
             .WithHttpHealthCheck("/ready", endpointName: MeshGatewayResource.AdminEndpointName)
             .WithUrlForEndpoint(MeshGatewayResource.AdminEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)
             .WithIconName("ArrowEnter")

@@ -76,6 +76,7 @@ public static class MeshSidecarBuilderExtensions
                 var env = context.EnvironmentVariables;
                 env[Env(MeshEnvironment.Proxy.Mode)] = "sidecar";
                 env[Env(MeshEnvironment.Proxy.ProxyId)] = sidecar.Name;
+                env[Env(MeshEnvironment.Proxy.Workload)] = app.Resource.Name;
                 env[Env(MeshEnvironment.Proxy.Service)] = sidecar.Service;
                 env[Env(MeshEnvironment.Proxy.Namespace)] = mesh.Resource.Namespace;
                 foreach (var (key, value) in sidecar.Labels)
@@ -96,6 +97,8 @@ public static class MeshSidecarBuilderExtensions
                 }
             })
             .WithEnvironment(context => MeshIdentity.AddEnvironmentAsync(context, mesh.Resource, sidecar.Identity))
+            // Istio's standard metrics and the proxy's spans go to the Aspire dashboard with the apps' own telemetry.
+            .WithOtlpExporter()
             .WithParentRelationship(app.Resource)
             .WithHttpHealthCheck("/ready", endpointName: MeshSidecarResource.AdminEndpointName)
             .WithUrlForEndpoint(MeshSidecarResource.AdminEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)

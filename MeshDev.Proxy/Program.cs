@@ -1,6 +1,7 @@
 using MeshDev.Proxy;
 using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Listeners;
+using MeshDev.Proxy.Telemetry;
 
 // MeshDev's proxy: a sidecar beside one app, or the mesh's gateway. Configuration comes from the Mesh:* keys
 // (Mesh__* environment variables) that the hosting integration sets; see MeshDev.Core.MeshEnvironment.
@@ -36,6 +37,7 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Logging.AddFilter("Grpc", LogLevel.Warning);
 
 builder.Services.AddMeshProxy(options);
+builder.AddMeshTelemetry(options);
 
 var app = builder.Build();
 app.Run(app.Services.GetRequiredService<ListenerDispatcher>().DispatchAsync);

@@ -19,6 +19,7 @@ public sealed class AdminListener(
     IEnumerable<IListenerHandler> trafficListeners,
     IEnumerable<ITcpListenerHandler> tcpListeners,
     TimeProvider time,
+    Telemetry.Mesh.MeshMetricsCollector meshMetrics,
     Identity.WorkloadCertificateStore? certificates = null) : IListenerHandler
 {
     public ListenerDescription Description { get; } =
@@ -83,7 +84,8 @@ public sealed class AdminListener(
     }
 
     private Task WritePrometheusAsync(HttpContext context) =>
-        WriteAsync(context, StatusCodes.Status200OK, "text/plain; version=0.0.4; charset=utf-8", StatsWriters.WritePrometheus(stats));
+        WriteAsync(context, StatusCodes.Status200OK, "text/plain; version=0.0.4; charset=utf-8",
+            StatsWriters.WritePrometheus(stats.All().Concat(meshMetrics.Series())));
 
     private static Task WriteAsync(HttpContext context, int status, string contentType, string body) =>
         WriteAsync(context, status, contentType, System.Text.Encoding.UTF8.GetBytes(body));

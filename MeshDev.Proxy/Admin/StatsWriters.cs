@@ -92,10 +92,13 @@ public static class StatsWriters
     /// Prometheus text exposition format 0.0.4: one HELP and TYPE per family, the family's samples together,
     /// histogram buckets cumulative and closed by le="+Inf", then _sum and _count.
     /// </summary>
-    public static string WritePrometheus(StatsRegistry registry)
+    public static string WritePrometheus(StatsRegistry registry) => WritePrometheus(registry.All());
+
+    /// <inheritdoc cref="WritePrometheus(StatsRegistry)"/>
+    public static string WritePrometheus(IEnumerable<Stat> stats)
     {
         var text = new StringBuilder();
-        var families = registry.All()
+        var families = stats
             .GroupBy(s => s.Name.Family, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal);
 
@@ -210,6 +213,14 @@ public static class StatsWriters
         "meshdev_control_plane_snapshots_applied" => "Configuration snapshots applied.",
         "meshdev_control_plane_snapshots_rejected" => "Configuration snapshots rejected.",
         "meshdev_control_plane_connected" => "1 while the configuration stream is open.",
+        "istio_requests_total" => "Requests, by Istio's standard labels.",
+        "istio_request_duration_milliseconds" => "Request duration in milliseconds, by Istio's standard labels.",
+        "istio_request_bytes" => "Request body size in bytes, by Istio's standard labels.",
+        "istio_response_bytes" => "Response body size in bytes, by Istio's standard labels.",
+        "istio_tcp_sent_bytes_total" => "Bytes sent to the downstream peer of TCP connections.",
+        "istio_tcp_received_bytes_total" => "Bytes received from the downstream peer of TCP connections.",
+        "istio_tcp_connections_opened_total" => "TCP connections opened.",
+        "istio_tcp_connections_closed_total" => "TCP connections closed.",
         _ => "MeshDev proxy statistic.",
     };
 }

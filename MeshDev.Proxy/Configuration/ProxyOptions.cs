@@ -26,6 +26,8 @@ public sealed record ProxyOptions
 
     /// <summary>Set when the proxy has a bootstrap token: it then gets a workload certificate and speaks mTLS.</summary>
     public Identity.WorkloadIdentityOptions? Identity { get; init; }
+    /// <summary>Metrics, traces and access logs; see <see cref="TelemetryOptionsReader"/>.</summary>
+    public TelemetryOptions Telemetry { get; init; } = TelemetryOptions.Default;
 
     /// <summary>
     /// Mesh services this proxy sends traffic to: the outbound services. A gateway declares none; the control plane

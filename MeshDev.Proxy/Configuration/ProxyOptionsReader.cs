@@ -39,6 +39,7 @@ public static class ProxyOptionsReader
             Tuning = ReadTuning(configuration),
         };
         options = options with { Identity = ReadIdentity(configuration, options) };
+        options = options with { Telemetry = TelemetryOptionsReader.Read(configuration, options) };
 
         EnsureDistinctPorts(options);
         return options;

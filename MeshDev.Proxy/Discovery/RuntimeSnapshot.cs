@@ -67,7 +67,9 @@ public sealed class RuntimeSnapshot
                         e.Labels.ToFrozenDictionary(StringComparer.Ordinal),
                         e.Healthy,
                         kept?.Load ?? new EndpointLoad(),
-                        kept?.Outlier);
+                        kept?.Outlier,
+                        // Auto mTLS reaches an endpoint that has an identity over mTLS; DISABLE never does.
+                        cluster.Tls?.Mode == ClusterTlsMode.Disable ? "" : e.Identity);
                 })
                 .ToArray();
             var traffic = new TrafficPolicy(cluster.ConnectionPool, cluster.OutlierDetection, cluster.ConsistentHash);

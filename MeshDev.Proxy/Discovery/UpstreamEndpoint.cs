@@ -7,7 +7,8 @@ public sealed class UpstreamEndpoint(
     IReadOnlyDictionary<string, string> labels,
     bool healthy,
     EndpointLoad load,
-    Outbound.OutlierDetection.EndpointOutlierState? outlier = null)
+    Outbound.OutlierDetection.EndpointOutlierState? outlier = null,
+    string peerIdentity = "")
 {
     public string ProxyId { get; } = proxyId;
 
@@ -17,6 +18,9 @@ public sealed class UpstreamEndpoint(
     public IReadOnlyDictionary<string, string> Labels { get; } = labels;
 
     public bool Healthy { get; } = healthy;
+
+    /// <summary>The SPIFFE ID the endpoint presents when its cluster reaches it over mutual TLS; empty when it does not.</summary>
+    public string PeerIdentity { get; } = peerIdentity;
 
     /// <summary>What YARP's forwarder puts in front of the request path.</summary>
     public string DestinationPrefix { get; } = "http://" + address;

@@ -5,6 +5,7 @@ using MeshDev.Proxy.Inbound;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Outbound;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Telemetry.Mesh;
 
 namespace MeshDev.Proxy.Gateway;
 
@@ -17,11 +18,13 @@ public sealed class GatewayListener : IListenerHandler
     private readonly RouteForwarder _forwarder;
     private readonly GatewayStats _stats;
     private readonly RouteScope _scope;
+    private readonly MeshTelemetry _telemetry;
 
     private readonly InboundPolicyEnforcer _policy;
 
-    public GatewayListener(ProxyOptions options, RouteForwarder forwarder, StatsRegistry stats, SnapshotStore snapshots, ILogger<GatewayListener> logger)
+    public GatewayListener(ProxyOptions options, RouteForwarder forwarder, StatsRegistry stats, SnapshotStore snapshots, MeshTelemetry telemetry, ILogger<GatewayListener> logger)
     {
+        _telemetry = telemetry;
         var gateway = options.Gateway ?? throw new InvalidOperationException("The gateway listener exists in gateway mode only.");
         _forwarder = forwarder;
         _stats = stats.Gateway;
@@ -39,14 +42,18 @@ public sealed class GatewayListener : IListenerHandler
     public async Task HandleAsync(HttpContext context)
     {
         _stats.RequestsTotal.Increment();
-        if (!await _policy.AllowAsync(context))
+        var telemetry = _telemetry.BeginGateway(context);
+        try
         {
-            return;
+            // A denied request is answered here, and still counted and traced like any other.
+            if (await _policy.AllowAsync(context) && !await _forwarder.ForwardAsync(context, _scope))
+            {
+                _stats.NoRoute.Increment();
+            }
         }
-
-        if (!await _forwarder.ForwardAsync(context, _scope))
+        finally
         {
-            _stats.NoRoute.Increment();
+            _telemetry.End(context, telemetry);
         }
     }
 }

@@ -4,6 +4,7 @@ using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Forwarding;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Telemetry.Mesh;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace MeshDev.Proxy.Inbound;
@@ -20,13 +21,15 @@ public sealed class InboundListener : IListenerHandler
     private readonly InboundStats _stats;
     private readonly string _appPrefix;
     private readonly HttpTransformer _transformer;
+    private readonly MeshTelemetry _telemetry;
 
     private readonly ILogger<InboundListener> _logger;
     private readonly InboundPolicyEnforcer _policy;
 
-    public InboundListener(ProxyOptions options, IHttpForwarder forwarder, UpstreamClients clients, StatsRegistry stats, SnapshotStore snapshots, ILogger<InboundListener> logger)
+    public InboundListener(ProxyOptions options, IHttpForwarder forwarder, UpstreamClients clients, StatsRegistry stats, SnapshotStore snapshots, MeshTelemetry telemetry, ILogger<InboundListener> logger)
     {
         _logger = logger;
+        _telemetry = telemetry;
         var inbound = options.Inbound ?? throw new InvalidOperationException("The inbound listener exists in sidecar mode only.");
         _forwarder = forwarder;
         _client = clients.For(inbound.Protocol);
@@ -44,6 +47,7 @@ public sealed class InboundListener : IListenerHandler
     {
         var started = Stopwatch.GetTimestamp();
         _stats.RequestsTotal.Increment();
+        var telemetry = _telemetry.BeginInbound(context);
         try
         {
             if (!await _policy.AllowAsync(context))
@@ -55,6 +59,7 @@ public sealed class InboundListener : IListenerHandler
             if (ForwardingOutcome.IsConnectFailure(context, error))
             {
                 _logger.LogWarning("Inbound request could not reach the app at {App}.", _appPrefix);
+                telemetry?.Flag(ResponseFlags.UpstreamConnectionFailure);
                 await ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status503ServiceUnavailable, ForwardingOutcome.ConnectFailureBody);
             }
         }
@@ -62,6 +67,7 @@ public sealed class InboundListener : IListenerHandler
         {
             _stats.ResponseCodes.Record(context.Response.StatusCode);
             _stats.RequestTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            _telemetry.End(context, telemetry);
         }
     }
 }

@@ -7,6 +7,7 @@ using MeshDev.Proxy.Outbound.CircuitBreaking;
 using MeshDev.Proxy.Outbound.LoadBalancing;
 using MeshDev.Proxy.Routing;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Telemetry.Mesh;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace MeshDev.Proxy.Outbound;
@@ -44,6 +45,7 @@ public sealed class RouteForwarder(
         {
             // Envoy's NR: 404 with an empty body.
             scope.Stats.NoRoute.Increment();
+            RequestTelemetry.Flag(context, ResponseFlags.NoRoute);
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return false;
         }
@@ -58,6 +60,7 @@ public sealed class RouteForwarder(
         // The block that matched decides a prefix rewrite; taken now, before header operations change the request.
         var matchedUri = route.Rewrite is null ? null : route.MatchedBlock(context.Request)?.Uri;
         var destination = route.PickDestination();
+        RequestTelemetry.Of(context)?.Routed(route.Name, destination.Service, destination.Subset);
         var clusterStats = destination.Stats ??= stats.Cluster(destination.Service);
         var started = Stopwatch.GetTimestamp();
         clusterStats.RequestsTotal.Increment();
@@ -83,6 +86,7 @@ public sealed class RouteForwarder(
             if (fault.HasDelay && RouteFault.Applies(fault.DelayPercentage))
             {
                 scope.Stats.DelaysInjected.Increment();
+                RequestTelemetry.Flag(context, ResponseFlags.DelayInjected);
                 try
                 {
                     await Task.Delay(fault.Delay, context.RequestAborted);
@@ -96,6 +100,7 @@ public sealed class RouteForwarder(
             if (fault.HasAbort && RouteFault.Applies(fault.AbortPercentage))
             {
                 scope.Stats.AbortsInjected.Increment();
+                RequestTelemetry.Flag(context, ResponseFlags.FaultInjected);
                 await WriteFaultAbortAsync(context, fault);
                 return;
             }
@@ -105,6 +110,7 @@ public sealed class RouteForwarder(
             || cluster.Select(destination.Subset) is not { HealthyEndpoints.Length: > 0 } endpoints)
         {
             clusterStats.NoHealthyUpstream.Increment();
+            RequestTelemetry.Flag(context, ResponseFlags.NoHealthyUpstream);
             await ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status503ServiceUnavailable, ForwardingOutcome.NoHealthyUpstreamBody);
             return;
         }
@@ -114,6 +120,7 @@ public sealed class RouteForwarder(
         if (available.Length == 0)
         {
             clusterStats.NoHealthyUpstream.Increment();
+            RequestTelemetry.Flag(context, ResponseFlags.NoHealthyUpstream);
             await ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status503ServiceUnavailable, ForwardingOutcome.NoHealthyUpstreamBody);
             return;
         }
@@ -187,6 +194,7 @@ public sealed class RouteForwarder(
         }
 
         clusterStats.PendingOverflow.Increment();
+        RequestTelemetry.Flag(context, ResponseFlags.UpstreamOverflow);
         await ForwardingOutcome.WriteOverflowAsync(context);
         return false;
     }
@@ -207,6 +215,7 @@ public sealed class RouteForwarder(
         var client = clients.For(cluster.Protocol == ServiceProtocol.Unspecified ? scope.FallbackProtocol : cluster.Protocol, endpoints.Traffic.ConnectionPool);
         var transformer = new RouteTransformer(policy, route.ResponseHeaders);
         var candidates = available;
+        var telemetry = RequestTelemetry.Of(context);
 
         for (var attempt = 0; ; attempt++)
         {
@@ -228,6 +237,7 @@ public sealed class RouteForwarder(
 
             connectionSecurity?.Record(context, cluster.Name, endpoint);
             ForwarderError error;
+            using var trySpan = telemetry?.StartTry(context, cluster.Name, endpoint);
             endpoint.Load.Started();
             try
             {
@@ -238,6 +248,8 @@ public sealed class RouteForwarder(
                 endpoint.Load.Finished();
                 retrySlot.Finish();
             }
+
+            RequestTelemetry.EndTry(trySpan, error, transformer.LastStatusCode);
 
             if (error == ForwarderError.None && transformer.LastStatusCode != 0)
             {
@@ -250,6 +262,7 @@ public sealed class RouteForwarder(
                 if (transformer.LastResponseRetriable && policy.Retries > 0 && !retriesLeft)
                 {
                     clusterStats.RetryLimitExceeded.Increment();
+                    RequestTelemetry.Flag(context, ResponseFlags.UpstreamRetryLimitExceeded);
                 }
                 else if (attempt > 0 && !transformer.LastResponseRetriable)
                 {
@@ -304,6 +317,7 @@ public sealed class RouteForwarder(
                 if (retriable && policy.Retries > 0 && !retriesLeft)
                 {
                     clusterStats.RetryLimitExceeded.Increment();
+                    RequestTelemetry.Flag(context, ResponseFlags.UpstreamRetryLimitExceeded);
                 }
 
                 await ReplyFailureAsync(context, failure, cluster.Name, attempt + 1, endpoint);
@@ -314,6 +328,7 @@ public sealed class RouteForwarder(
             {
                 // Envoy's retry_overflow: max_retries retries are in flight to this cluster, so this one is not made.
                 clusterStats.RetryOverflow.Increment();
+                RequestTelemetry.Flag(context, ResponseFlags.UpstreamOverflow);
                 if (failure is null)
                 {
                     // The retriable response was held back for the retry and is gone; answer as Envoy's breaker does.
@@ -407,10 +422,12 @@ public sealed class RouteForwarder(
         switch (failure)
         {
             case TryFailure.ConnectFailure:
+                RequestTelemetry.Flag(context, ResponseFlags.UpstreamConnectionFailure);
                 logger.LogWarning("Request to {Cluster} failed after {Attempts} attempt(s): could not connect to {Address}.", cluster, tries, endpoint.Address);
                 await ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status503ServiceUnavailable, ForwardingOutcome.ConnectFailureBody);
                 break;
             case TryFailure.PerTryTimeout:
+                RequestTelemetry.Flag(context, ResponseFlags.UpstreamRequestTimeout);
                 await ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status504GatewayTimeout, TimeoutBody);
                 break;
             // A reset keeps the status YARP chose (502 before any response byte); a held-back response never ends here.
@@ -420,6 +437,7 @@ public sealed class RouteForwarder(
     private static Task ReplyTimeoutAsync(HttpContext context, ClusterStats clusterStats)
     {
         clusterStats.Timeouts.Increment();
+        RequestTelemetry.Flag(context, ResponseFlags.UpstreamRequestTimeout);
         return ForwardingOutcome.WriteLocalReplyAsync(context, StatusCodes.Status504GatewayTimeout, TimeoutBody);
     }
 
