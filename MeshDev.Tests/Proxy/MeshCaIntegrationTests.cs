@@ -83,6 +83,39 @@ public sealed class MeshCaIntegrationTests
     }
 
     [Fact]
+    public async Task A_tcp_service_rides_on_mtls_with_the_cas_certificates()
+    {
+        await using var ca = await MeshCa.StartAsync();
+        await using var db = TcpEchoBackend.Start("db-v1");
+        await using var app = await TestBackend.StartHealthyAppAsync();
+        await using var dbSidecar = await ProxyProcess.StartAsync(ca.Sidecar("db-v1", "db", "db", db.Url, protocol: "tcp"));
+        var outboundPort = FreePort.Next();
+        await using var caller = await ProxyProcess.StartAsync(ca.Sidecar("web-v1", "web", "web", app.Url).WithOutbound("db", outboundPort, "tcp"));
+        await MutualTlsMesh.WaitReadyAsync(dbSidecar);
+        await MutualTlsMesh.WaitReadyAsync(caller);
+        await caller.WaitUntilAsync(async () => (await caller.ConfigDumpAsync()).GetProperty("snapshot").GetProperty("clusters").EnumerateArray()
+            .Any(c => c.GetProperty("name").GetString() == "db" && c.GetProperty("endpoints").EnumerateArray().Any(e => e.GetProperty("healthy").GetBoolean())),
+            "db's instance in web's snapshot");
+
+        await using (var client = await TcpTestClient.ConnectAsync(outboundPort))
+        {
+            Assert.Equal("db-v1", await client.ReadLineAsync());
+            await client.SendAsync("over the mesh's mTLS");
+            client.ShutdownSend();
+            Assert.Equal("over the mesh's mTLS", await client.ReadToEndAsync());
+        }
+
+        Assert.Equal(1, await caller.CounterAsync("cluster.db.upstream_cx_mtls"));
+        Assert.Equal(1, await caller.CounterAsync("cluster.db.ssl.handshake"));
+        Assert.Equal(1, await dbSidecar.CounterAsync("inbound.db.cx_tls"));
+        Assert.Equal(0, await dbSidecar.CounterAsync("inbound.db.cx_plaintext"));
+        var endpoint = (await caller.ConfigDumpAsync()).GetProperty("snapshot").GetProperty("clusters").EnumerateArray()
+            .Single(c => c.GetProperty("name").GetString() == "db").GetProperty("endpoints")[0];
+        Assert.Equal(MeshCa.Identity("db").ToString(), endpoint.GetProperty("identity").GetString());
+        Assert.True(endpoint.GetProperty("mtls").GetBoolean());
+    }
+
+    [Fact]
     public async Task One_minute_certificates_renew_twice_under_steady_load_with_no_failed_request()
     {
         await using var ca = await MeshCa.StartAsync(certificateLifetime: TimeSpan.FromMinutes(1));
