@@ -3,6 +3,7 @@ using MeshDev.ControlPlane.Certificates;
 using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Dashboard;
 using MeshDev.ControlPlane.Push;
+using MeshDev.ControlPlane.Push.Security;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.ControlPlane.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
@@ -31,6 +32,9 @@ public static class ControlPlaneApp
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<IWorkloadRegistry, WorkloadRegistry>();
         builder.Services.AddSingleton<InvalidSnapshotFaults>();
+        builder.Services.AddSingleton<JwksCache>();
+        builder.Services.AddSingleton<JwtRuleCompiler>();
+        builder.Services.AddSingleton<SecurityCompiler>();
         builder.Services.AddSingleton<ISnapshotCompiler, SnapshotCompiler>();
         builder.Services.AddSingleton<ProxySyncTracker>();
         builder.Services.AddSingleton<ProxyConnectionHub>();
@@ -53,6 +57,8 @@ public static class ControlPlaneApp
         app.Services.GetRequiredService<ProxySyncTracker>();
         // Loaded (or made) now, so a CA that cannot be used stops the start with its error instead of failing the first CSR.
         app.Services.GetRequiredService<CertificateAuthority>();
+        // A fetched (or failed) key set changes the snapshots of the proxies whose jwtRules name it.
+        app.Services.GetRequiredService<JwksCache>().Changed += app.Services.GetRequiredService<IPushScheduler>().RequestPushNow;
 
         app.UseExceptionHandler(error => error.Run(context =>
             context.Response.WriteAsJsonAsync(new ErrorResponse(

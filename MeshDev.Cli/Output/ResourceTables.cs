@@ -14,6 +14,9 @@ public static class ResourceTables
             "VirtualService" => new Table("NAME", "NAMESPACE", "HOSTS", "GATEWAYS", "SOURCE"),
             "DestinationRule" => new Table("NAME", "NAMESPACE", "HOST", "SUBSETS", "SOURCE"),
             "Gateway" => new Table("NAME", "NAMESPACE", "HOSTS", "PORTS", "SOURCE"),
+            "PeerAuthentication" => new Table("NAME", "NAMESPACE", "MODE", "SELECTOR", "SOURCE"),
+            "AuthorizationPolicy" => new Table("NAME", "NAMESPACE", "ACTION", "SELECTOR", "RULES", "SOURCE"),
+            "RequestAuthentication" => new Table("NAME", "NAMESPACE", "ISSUERS", "SELECTOR", "SOURCE"),
             _ => new Table("NAME", "NAMESPACE", "SOURCE"),
         };
 
@@ -38,6 +41,15 @@ public static class ResourceTables
                         string.Join(",", servers.Select(s => s["port"]?["number"]?.ToString()).Where(p => p is not null).Distinct()),
                         source);
                     break;
+                case "PeerAuthentication":
+                    table.Add(name, ns, (string?)spec?["mtls"]?["mode"] ?? "UNSET", Selector(spec), source);
+                    break;
+                case "AuthorizationPolicy":
+                    table.Add(name, ns, (string?)spec?["action"] ?? "ALLOW", Selector(spec), ((spec?["rules"] as JsonArray)?.Count ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture), source);
+                    break;
+                case "RequestAuthentication":
+                    table.Add(name, ns, Join(spec?["jwtRules"], r => (string?)r?["issuer"]), Selector(spec), source);
+                    break;
                 default:
                     table.Add(name, ns, source);
                     break;
@@ -46,6 +58,10 @@ public static class ResourceTables
 
         return table;
     }
+
+    /// <summary>"app=reviews" for a workload selector; empty when the policy covers its whole namespace.</summary>
+    private static string Selector(JsonObject? spec) =>
+        string.Join(",", (spec?["selector"]?["matchLabels"] as JsonObject ?? []).Select(l => $"{l.Key}={l.Value}"));
 
     private static string Name(JsonObject resource) => (string?)resource["metadata"]?["name"] ?? "?";
 

@@ -34,6 +34,7 @@ public sealed record ConfigListResponse(long ConfigVersion, IReadOnlyList<Resour
 
 public sealed record RejectedSourceResponse(string Source, IReadOnlyList<ConfigMessageResponse> Messages);
 
-public sealed record ConfigMessagesResponse(IReadOnlyList<RejectedSourceResponse> Rejected);
+/// <param name="Status">Problems found while the config is in force (a jwksUri that cannot be fetched), as warnings.</param>
+public sealed record ConfigMessagesResponse(IReadOnlyList<RejectedSourceResponse> Rejected, IReadOnlyList<ConfigMessageResponse> Status);
 
 public sealed record AnalyzeResponse(bool Valid, IReadOnlyList<ConfigMessageResponse> Messages);

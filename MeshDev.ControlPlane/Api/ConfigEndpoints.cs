@@ -1,4 +1,5 @@
 using MeshDev.ControlPlane.Config;
+using MeshDev.ControlPlane.Push.Security;
 using MeshDev.Core.Config;
 
 namespace MeshDev.ControlPlane.Api;
@@ -40,8 +41,9 @@ public static class ConfigEndpoints
                 config.Resources.Where(r => canonical is null || r.Kind == canonical).Select(ResourceResponse.From).ToList()));
         });
 
-        api.MapGet("/config/messages", (IConfigStore store) => Results.Ok(new ConfigMessagesResponse(
-            store.Rejected.Select(r => new RejectedSourceResponse(r.Source, Messages(r.Messages))).ToList())));
+        api.MapGet("/config/messages", (IConfigStore store, JwksCache jwks) => Results.Ok(new ConfigMessagesResponse(
+            store.Rejected.Select(r => new RejectedSourceResponse(r.Source, Messages(r.Messages))).ToList(),
+            Messages(JwksStatus.Messages(store.Current, jwks)))));
 
         api.MapGet("/config/{kind}/{namespace}/{name}", (string kind, string @namespace, string name, IConfigStore store) =>
         {

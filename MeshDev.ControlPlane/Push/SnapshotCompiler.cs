@@ -1,5 +1,6 @@
 using MeshDev.ControlPlane.Certificates;
 using MeshDev.ControlPlane.Config;
+using MeshDev.ControlPlane.Push.Security;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
@@ -19,11 +20,15 @@ public interface ISnapshotCompiler
 /// A cluster's endpoints are that service's sidecars, connected or within their grace period (a proxy keeps a
 /// briefly disconnected peer with its last reported health rather than dropping it on a blip); its subsets and
 /// policies (load balancer or consistent hash, connection pool, outlier detection) come from the service's
-/// DestinationRule, see <see cref="TrafficPolicyCompiler"/>. Everything is emitted in a canonical order so the
+/// DestinationRule, see <see cref="TrafficPolicyCompiler"/>. Its inbound security (PeerAuthentication,
+/// AuthorizationPolicy, RequestAuthentication) comes from <see cref="SecurityCompiler"/>. Everything is emitted in a canonical order so the
 /// version hash is stable.
 /// </summary>
-public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore config, ITrustBundle? trustBundle = null) : ISnapshotCompiler
+public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore config, ITrustBundle? trustBundle = null, SecurityCompiler? security = null) : ISnapshotCompiler
 {
+    // Without a JWKS fetcher (tests of routing alone), jwtRules with jwksUri go out without keys.
+    private readonly SecurityCompiler _security = security ?? new SecurityCompiler(new JwtRuleCompiler(JwksCache.Offline));
+
     public ProxySnapshot Compile(Workload proxy, IReadOnlyCollection<Workload> workloads)
     {
         var current = config.Current;
@@ -43,6 +48,8 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore 
         }
 
         snapshot.TrustBundlePem.AddRange(trustBundle?.RootsPem ?? []);
+        snapshot.InboundSecurity = _security.Compile(proxy, current);
+
         faults.ApplyTo(proxy.ProxyId, snapshot);
         snapshot.Version = SnapshotVersion.Compute(snapshot);
         return snapshot;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MeshDev.Core.Config.Security;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -11,7 +12,8 @@ public sealed record ConfigParseResult(IReadOnlyList<ConfigResource> Resources, 
 }
 
 /// <summary>
-/// Reads Istio networking resources (VirtualService, DestinationRule, Gateway) from multi-document YAML text. Every
+/// Reads Istio networking and security resources (VirtualService, DestinationRule, Gateway, PeerAuthentication,
+/// AuthorizationPolicy, RequestAuthentication) from multi-document YAML text. Every
 /// document is read, so one pass reports every problem; an empty document (a trailing "---") is skipped.
 /// </summary>
 public static class ConfigParser
@@ -119,6 +121,13 @@ public static class ConfigParser
             return null;
         }
 
+        if (!ConfigKinds.ApiVersionsOf(kind).Contains(apiVersion))
+        {
+            context.Error("apiVersion", root.Children.Keys.First(k => k is YamlScalarNode { Value: "apiVersion" }),
+                $"{kind} is not in apiVersion '{apiVersion}'; write one of: {string.Join(", ", ConfigKinds.ApiVersionsOf(kind))}.");
+            return null;
+        }
+
         var rawSpec = (JsonObject)YamlJson.ToJson(spec)!;
         var line = (int)root.Start.Line;
         return kind switch
@@ -134,6 +143,24 @@ public static class ConfigParser
                 ApiVersion = apiVersion, Metadata = metadata, Source = context.Source, Line = line, RawSpec = rawSpec,
                 FieldLocations = context.Locations,
                 Spec = YamlSpecReader.ReadObject(spec, "spec", context, DestinationRuleSpec.Read),
+            },
+            PeerAuthenticationResource.KindName => new PeerAuthenticationResource
+            {
+                ApiVersion = apiVersion, Metadata = metadata, Source = context.Source, Line = line, RawSpec = rawSpec,
+                FieldLocations = context.Locations,
+                Spec = YamlSpecReader.ReadObject(spec, "spec", context, PeerAuthenticationSpec.Read),
+            },
+            AuthorizationPolicyResource.KindName => new AuthorizationPolicyResource
+            {
+                ApiVersion = apiVersion, Metadata = metadata, Source = context.Source, Line = line, RawSpec = rawSpec,
+                FieldLocations = context.Locations,
+                Spec = YamlSpecReader.ReadObject(spec, "spec", context, AuthorizationPolicySpec.Read),
+            },
+            RequestAuthenticationResource.KindName => new RequestAuthenticationResource
+            {
+                ApiVersion = apiVersion, Metadata = metadata, Source = context.Source, Line = line, RawSpec = rawSpec,
+                FieldLocations = context.Locations,
+                Spec = YamlSpecReader.ReadObject(spec, "spec", context, RequestAuthenticationSpec.Read),
             },
             _ => new GatewayResource
             {

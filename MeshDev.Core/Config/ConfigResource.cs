@@ -84,8 +84,16 @@ public sealed class GatewayResource : ConfigResource
 public static class ConfigKinds
 {
     public const string ApiGroup = "networking.istio.io";
-    public static readonly IReadOnlyList<string> ApiVersions = ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"];
-    public static readonly IReadOnlyList<string> Kinds = [VirtualServiceResource.KindName, DestinationRuleResource.KindName, GatewayResource.KindName];
+    public const string SecurityApiGroup = "security.istio.io";
+    public static readonly IReadOnlyList<string> NetworkingApiVersions = ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"];
+    public static readonly IReadOnlyList<string> SecurityApiVersions = ["security.istio.io/v1", "security.istio.io/v1beta1"];
+    public static readonly IReadOnlyList<string> ApiVersions = [.. NetworkingApiVersions, .. SecurityApiVersions];
+    public static readonly IReadOnlyList<string> SecurityKinds =
+        [Security.PeerAuthenticationResource.KindName, Security.AuthorizationPolicyResource.KindName, Security.RequestAuthenticationResource.KindName];
+    public static readonly IReadOnlyList<string> Kinds = [VirtualServiceResource.KindName, DestinationRuleResource.KindName, GatewayResource.KindName, .. SecurityKinds];
+
+    /// <summary>The apiVersions a kind is read in: its own API group's.</summary>
+    public static IReadOnlyList<string> ApiVersionsOf(string kind) => SecurityKinds.Contains(kind) ? SecurityApiVersions : NetworkingApiVersions;
 
     /// <summary>The canonical spelling of a kind given in any case ("virtualservice"), or null.</summary>
     public static string? Canonical(string kind) =>

@@ -71,6 +71,7 @@ public sealed partial class ConfigValidator
             }
         }
 
+        validator._messages.AddRange(Security.SecurityValidator.Validate(config));
         return validator._messages;
     }
 

@@ -11,8 +11,8 @@ namespace MeshDev.Proxy.Admin;
 /// Shape: {"proxyId","mode","service","labels","identity","version","appliedAt","snapshot":{"clusters":[{"name","loadBalancer",
 /// "protocol","tls","endpoints":[{"proxyId","address","labels","healthy","identity","mtls","ejectedUntil"?,"ejections"?}],"subsets":[{"name",
 /// "labels","loadBalancer","healthyEndpoints","circuitBreaker","outlierDetection"?,"consistentHash"?}],"circuitBreaker":
-/// {"maxRequests","maxPending","maxRetries","activeRequests","pendingRequests"},"outlierDetection"?,"consistentHash"?}],"routeTables":[see RouteTableJson]},"listeners":[{"name","address","protocol",
-/// "direction","service","mtlsMode"? (inbound)}],"lastNack":{"version","reason"}|null}.
+/// {"maxRequests","maxPending","maxRetries","activeRequests","pendingRequests"},"outlierDetection"?,"consistentHash"?}],"routeTables":[see RouteTableJson],"inboundSecurity":{see InboundPolicyJson}},"listeners":[{"name","address","protocol",
+/// "direction","service","mtlsMode"? (inbound: the mode in force, see TransportSecurityJson)}],"lastNack":{"version","reason"}|null}.
 /// </summary>
 public static class ConfigDumpWriter
 {
@@ -83,6 +83,7 @@ public static class ConfigDumpWriter
             }
 
             json.WriteEndArray();
+            InboundPolicyJson.Write(json, snapshot.InboundPolicy);
             json.WriteEndObject();
 
             json.WriteStartArray("listeners");

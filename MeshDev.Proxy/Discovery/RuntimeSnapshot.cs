@@ -44,10 +44,13 @@ public sealed class RuntimeSnapshot
     /// <summary>Trust bundle, inbound PeerAuthentication mode and the upstream addresses dialled with mTLS.</summary>
     public TransportSecurity Security { get; private init; } = TransportSecurity.None;
 
+    /// <summary>The listener's PeerAuthentication mode, JWT rules and authorization policies.</summary>
+    public Inbound.InboundPolicy InboundPolicy { get; private init; } = Inbound.InboundPolicy.None;
+
     /// <summary>Builds the runtime form of a snapshot that <see cref="SnapshotValidator"/> accepted.</summary>
     /// <param name="stats">When given, the clusters' outlier detectors sweep on their interval from now on, until
     /// <see cref="Retire"/>; without it (a snapshot that only a test looks at) nothing runs in the background.</param>
-    /// <exception cref="InvalidSnapshotException">A route's regex does not compile, or the security part is malformed.</exception>
+    /// <exception cref="InvalidSnapshotException">A route's regex does not compile, a policy holds a bad value, or the security part is malformed.</exception>
     public static RuntimeSnapshot Build(ProxySnapshot snapshot, RuntimeSnapshot previous, DateTimeOffset appliedAt, StatsRegistry? stats = null, TimeProvider? time = null)
     {
         var clusters = new Dictionary<string, UpstreamCluster>(StringComparer.Ordinal);
@@ -84,6 +87,7 @@ public sealed class RuntimeSnapshot
         return new RuntimeSnapshot(snapshot.Version, appliedAt, clusters.ToFrozenDictionary(StringComparer.Ordinal), routeTables, regexes)
         {
             Security = TransportSecurity.Build(snapshot),
+            InboundPolicy = Inbound.InboundPolicy.Compile(snapshot.InboundSecurity),
         };
     }
 

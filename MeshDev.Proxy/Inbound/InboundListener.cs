@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MeshDev.Proxy.Configuration;
+using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Forwarding;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Telemetry;
@@ -9,7 +10,8 @@ namespace MeshDev.Proxy.Inbound;
 
 /// <summary>
 /// The sidecar's inbound listener: the instance's address in the mesh. Everything arriving here goes to the app on
-/// loopback, in the service's protocol, as it was sent.
+/// loopback, in the service's protocol, as it was sent, once it has passed the workload's JWT and authorization
+/// policies (<see cref="InboundPolicyEnforcer"/>).
 /// </summary>
 public sealed class InboundListener : IListenerHandler
 {
@@ -20,8 +22,9 @@ public sealed class InboundListener : IListenerHandler
     private readonly HttpTransformer _transformer;
 
     private readonly ILogger<InboundListener> _logger;
+    private readonly InboundPolicyEnforcer _policy;
 
-    public InboundListener(ProxyOptions options, IHttpForwarder forwarder, UpstreamClients clients, StatsRegistry stats, ILogger<InboundListener> logger)
+    public InboundListener(ProxyOptions options, IHttpForwarder forwarder, UpstreamClients clients, StatsRegistry stats, SnapshotStore snapshots, ILogger<InboundListener> logger)
     {
         _logger = logger;
         var inbound = options.Inbound ?? throw new InvalidOperationException("The inbound listener exists in sidecar mode only.");
@@ -30,6 +33,8 @@ public sealed class InboundListener : IListenerHandler
         _stats = stats.Inbound(options.Service);
         _appPrefix = inbound.AppAddress.GetLeftPart(UriPartial.Authority);
         _transformer = new Tls.ForwardedClientCertificateTransformer(options.Identity?.Id);
+        // Policies see the service port peers address (Istio's destination.port), not the port bound on this machine.
+        _policy = new InboundPolicyEnforcer(snapshots, new SecurityStats(stats, $"inbound.{options.Service}.", "inbound"), inbound.ServicePort, logger);
         Description = new ListenerDescription("inbound", inbound.BindAddress, inbound.Port, inbound.Protocol, ListenerDirection.Inbound, options.Service);
     }
 
@@ -41,6 +46,11 @@ public sealed class InboundListener : IListenerHandler
         _stats.RequestsTotal.Increment();
         try
         {
+            if (!await _policy.AllowAsync(context))
+            {
+                return;
+            }
+
             var error = await _forwarder.SendAsync(context, _appPrefix, _client.Invoker, _client.RequestConfig, _transformer);
             if (ForwardingOutcome.IsConnectFailure(context, error))
             {

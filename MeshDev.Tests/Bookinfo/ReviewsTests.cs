@@ -35,12 +35,20 @@ public sealed class ReviewsTests
         Assert.Equal("reviews-v2-abc", settings.InstanceName);
     }
 
+    [Fact]
+    public void Ratings_are_fetched_with_istios_get_unless_grpc_is_asked_for()
+    {
+        Assert.Equal(ReviewsSettings.HttpRatings, Settings(("SERVICE_VERSION", "v2")).RatingsProtocol);
+        Assert.Equal(ReviewsSettings.GrpcRatings, Settings(("SERVICE_VERSION", "v2"), ("RATINGS_PROTOCOL", "grpc")).RatingsProtocol);
+    }
+
     [Theory]
     [InlineData("SERVICE_VERSION", "v4")]
     [InlineData("STAR_COLOR", "blue")]
     [InlineData("ENABLE_RATINGS", "yes")]
     [InlineData("RATINGS_TIMEOUT", "0")]
     [InlineData("RATINGS_TIMEOUT", "2s")]
+    [InlineData("RATINGS_PROTOCOL", "soap")]
     public void Bad_values_name_the_key_and_the_value(string key, string value)
     {
         var error = Assert.Throws<InvalidOperationException>(() => Settings((key, value)));

@@ -12,13 +12,18 @@ public sealed class MeshConfigChanges(BookinfoAppFixture mesh)
 {
     private readonly List<(string Kind, string Namespace, string Name)> _applied = [];
 
-    /// <summary>Applies Istio's Bookinfo task files from samples/Bookinfo/networking as they are.</summary>
-    public async Task ApplyFilesAsync(params string[] files)
+    /// <summary>Applies Istio's Bookinfo traffic task files from samples/Bookinfo/networking as they are.</summary>
+    public Task ApplyFilesAsync(params string[] files) => ApplySampleFilesAsync("networking", files);
+
+    /// <summary>Applies Istio's Bookinfo security task files from samples/Bookinfo/security as they are.</summary>
+    public Task ApplySecurityFilesAsync(params string[] files) => ApplySampleFilesAsync("security", files);
+
+    private async Task ApplySampleFilesAsync(string folder, string[] files)
     {
-        var networking = Path.Combine(ManifestTests.RepositoryRoot(), "samples", "Bookinfo", "networking");
+        var directory = Path.Combine(ManifestTests.RepositoryRoot(), "samples", "Bookinfo", folder);
         foreach (var file in files)
         {
-            await ApplyYamlAsync(file, await File.ReadAllTextAsync(Path.Combine(networking, file)));
+            await ApplyYamlAsync(file, await File.ReadAllTextAsync(Path.Combine(directory, file)));
         }
     }
 

@@ -10,8 +10,15 @@ public sealed record ReviewsSettings(
     string StarColor,
     TimeSpan RatingsTimeout,
     string InstanceName,
-    string ClusterName)
+    string ClusterName,
+    string RatingsProtocol = ReviewsSettings.HttpRatings)
 {
+    /// <summary>Istio's call: GET /ratings/{id}, so Istio's policies that allow ratings for GET apply as written.</summary>
+    public const string HttpRatings = "http";
+    /// <summary>The same lookup as a gRPC call (Ratings/GetRatings).</summary>
+    public const string GrpcRatings = "grpc";
+    public const string RatingsProtocolKey = "RATINGS_PROTOCOL";
+
     public const string ServiceVersionKey = "SERVICE_VERSION";
     public const string EnableRatingsKey = "ENABLE_RATINGS";
     public const string StarColorKey = "STAR_COLOR";
@@ -21,6 +28,7 @@ public sealed record ReviewsSettings(
 
     private static readonly string[] s_versions = ["v1", "v2", "v3"];
     private static readonly string[] s_starColors = ["black", "red"];
+    private static readonly string[] s_ratingsProtocols = [HttpRatings, GrpcRatings];
 
     public static ReviewsSettings FromConfiguration(IConfiguration configuration)
     {
@@ -35,7 +43,9 @@ public sealed record ReviewsSettings(
         // Istio prints the literal "null" when the pod has no cluster name; clients of reviews expect that text.
         var clusterName = configuration[ClusterNameKey] is { Length: > 0 } cluster ? cluster : "null";
 
-        return new ReviewsSettings(version, ratingsEnabled, starColor, TimeSpan.FromMilliseconds(timeoutMs), instanceName, clusterName);
+        var ratingsProtocol = OneOf(configuration, RatingsProtocolKey, s_ratingsProtocols, defaultValue: HttpRatings);
+
+        return new ReviewsSettings(version, ratingsEnabled, starColor, TimeSpan.FromMilliseconds(timeoutMs), instanceName, clusterName, ratingsProtocol);
     }
 
     private static string OneOf(IConfiguration configuration, string key, string[] allowed, string defaultValue)

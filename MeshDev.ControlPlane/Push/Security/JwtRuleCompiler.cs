@@ -1,0 +1,39 @@
+using MeshDev.ControlPlane.Config;
+using MeshDev.ControlPlane.Registry;
+using MeshDev.Core.Config.Security;
+using MeshDev.Core.Discovery;
+
+namespace MeshDev.ControlPlane.Push.Security;
+
+/// <summary>
+/// The jwtRules of the RequestAuthentications that reach a workload, with jwksUri resolved to the key set by the
+/// control plane. A key set that could not be fetched is sent empty: tokens of that issuer then fail verification
+/// (401), which is what Istio does, rather than being let through unchecked.
+/// </summary>
+public sealed class JwtRuleCompiler(JwksCache jwks)
+{
+    public IEnumerable<JwtRule> Compile(Workload workload, MeshConfig config)
+    {
+        foreach (var policy in config.OfKind<RequestAuthenticationResource>()
+                     .Where(p => PolicyScope.Reaches(p.Metadata.Namespace, p.Spec.Selector, workload))
+                     .OrderBy(p => p.Metadata.Namespace, StringComparer.Ordinal).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal))
+        {
+            foreach (var spec in policy.Spec.JwtRules)
+            {
+                var rule = new JwtRule
+                {
+                    Issuer = spec.Issuer ?? "",
+                    Jwks = spec.Jwks ?? (spec.JwksUri is { } uri ? jwks.Get(uri, spec.Timeout)?.Jwks ?? "" : ""),
+                    JwksUri = spec.JwksUri ?? "",
+                    ForwardOriginalToken = spec.ForwardOriginalToken ?? false,
+                    OutputPayloadToHeader = spec.OutputPayloadToHeader ?? "",
+                    Source = $"{policy.Metadata.Namespace}/{policy.Metadata.Name}",
+                };
+                rule.Audiences.AddRange(spec.Audiences);
+                rule.FromHeaders.AddRange(spec.FromHeaders.Select(h => new JwtHeader { Name = h.Name ?? "", Prefix = h.Prefix ?? "" }));
+                rule.FromParams.AddRange(spec.FromParams);
+                yield return rule;
+            }
+        }
+    }
+}

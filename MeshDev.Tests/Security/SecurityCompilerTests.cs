@@ -1,0 +1,290 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using MeshDev.ControlPlane.Config;
+using MeshDev.ControlPlane.Push.Security;
+using MeshDev.ControlPlane.Registry;
+using MeshDev.Core;
+using MeshDev.Core.Config;
+using MeshDev.Core.Discovery;
+using MeshDev.Tests.ControlPlane;
+using MeshDev.Tests.Proxy.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MeshDev.Tests.Security;
+
+/// <summary>Which security policies reach which workload, and how they arrive in its InboundSecurity.</summary>
+public sealed class SecurityCompilerTests
+{
+    private static Workload Workload(string service, string @namespace = "default", ProxyMode mode = ProxyMode.Sidecar, params (string, string)[] labels)
+    {
+        var all = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["app"] = service };
+        foreach (var (key, value) in labels)
+        {
+            all[key] = value;
+        }
+
+        return new Workload
+        {
+            ProxyId = $"{service}-1", Mode = mode, Service = service, Namespace = @namespace, Labels = all,
+            InboundAddress = mode == ProxyMode.Sidecar ? "127.0.0.1:40001" : "", ServicePort = 9080, Protocol = ServiceProtocol.Http,
+            AdminUrl = "http://127.0.0.1:1", Healthy = true, UpstreamServices = [], Connected = true, ConnectedAt = DateTimeOffset.UnixEpoch, Session = 1,
+        };
+    }
+
+    private static readonly Workload Reviews = Workload("reviews", labels: ("version", "v1"));
+    private static readonly Workload Ratings = Workload("ratings");
+    private static readonly Workload OtherNamespace = Workload("reviews", "test");
+    private static readonly Workload Gateway = new Workload
+    {
+        ProxyId = "ingressgateway", Mode = ProxyMode.Gateway, Service = "ingressgateway", Namespace = "istio-system",
+        Labels = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["istio"] = "ingressgateway" },
+        InboundAddress = "", ServicePort = 0, Protocol = ServiceProtocol.Http, AdminUrl = "http://127.0.0.1:1", Healthy = true,
+        UpstreamServices = [], Connected = true, ConnectedAt = DateTimeOffset.UnixEpoch, Session = 1,
+    };
+
+    private static MeshConfig Config(string yaml)
+    {
+        var parsed = ConfigParser.Parse(yaml, "inline.yaml");
+        Assert.False(parsed.HasErrors, string.Join("\n", parsed.Messages));
+        Assert.DoesNotContain(ConfigValidator.Validate(parsed.Resources, new HashSet<string> { "reviews", "ratings" }), m => m.IsError);
+        return new MeshConfig(1, parsed.Resources);
+    }
+
+    private static string PeerAuthentication(string name, string @namespace, string spec) =>
+        $"apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {{name: {name}, namespace: {@namespace}}}\nspec: {spec}\n---\n";
+
+    private static InboundSecurity Compile(Workload workload, MeshConfig config) =>
+        new SecurityCompiler(new JwtRuleCompiler(JwksCache.Offline)).Compile(workload, config);
+
+    [Theory]
+    [InlineData("", "", "", MtlsMode.Permissive)]
+    [InlineData("{mtls: {mode: STRICT}}", "", "", MtlsMode.Strict)]
+    [InlineData("{mtls: {mode: STRICT}}", "{mtls: {mode: UNSET}}", "", MtlsMode.Strict)]
+    [InlineData("{mtls: {mode: STRICT}}", "{mtls: {mode: DISABLE}}", "", MtlsMode.Disable)]
+    [InlineData("{mtls: {mode: STRICT}}", "{}", "{selector: {matchLabels: {app: reviews}}}", MtlsMode.Strict)]
+    [InlineData("{mtls: {mode: STRICT}}", "{mtls: {mode: DISABLE}}", "{selector: {matchLabels: {app: reviews}}, mtls: {mode: PERMISSIVE}}", MtlsMode.Permissive)]
+    [InlineData("", "{mtls: {mode: STRICT}}", "{selector: {matchLabels: {app: ratings}}, mtls: {mode: DISABLE}}", MtlsMode.Strict)]
+    public void EffectiveMode_IsWorkloadOverNamespaceOverMesh_WithUnsetInheriting(string mesh, string @namespace, string workload, MtlsMode expected)
+    {
+        var yaml = (mesh.Length > 0 ? PeerAuthentication("default", "istio-system", mesh) : "")
+            + (@namespace.Length > 0 ? PeerAuthentication("default", "default", @namespace) : "")
+            + (workload.Length > 0 ? PeerAuthentication("reviews", "default", workload) : "");
+
+        Assert.Equal(expected, Compile(Reviews, Config(yaml)).MtlsMode);
+    }
+
+    [Fact]
+    public void PortLevelMtls_IsKeyedByServicePort_AndAnUnsetPortInheritsTheWorkloadMode()
+    {
+        var security = Compile(Reviews, Config(PeerAuthentication("default", "default", "{mtls: {mode: STRICT}}")
+            + PeerAuthentication("reviews", "default", "{selector: {matchLabels: {app: reviews}}, portLevelMtls: {\"9080\": {mode: DISABLE}, \"9090\": {mode: UNSET}}}")));
+
+        Assert.Equal(MtlsMode.Strict, security.MtlsMode);
+        Assert.Equal(MtlsMode.Disable, security.PortMtls[9080]);
+        Assert.Equal(MtlsMode.Strict, security.PortMtls[9090]);
+    }
+
+    [Fact]
+    public void OfTwoPoliciesAtOneScope_TheOldestApplies_AndOtherNamespacesAreNotTouched()
+    {
+        var config = Config(PeerAuthentication("first", "default", "{mtls: {mode: DISABLE}}") + PeerAuthentication("second", "default", "{mtls: {mode: STRICT}}"));
+
+        Assert.Equal(MtlsMode.Disable, Compile(Reviews, config).MtlsMode);
+        Assert.Equal(MtlsMode.Permissive, Compile(OtherNamespace, config).MtlsMode);
+    }
+
+    [Fact]
+    public void SelectorPeerAuthenticationInTheRootNamespace_DoesNotReachOtherNamespaces()
+    {
+        var config = Config(PeerAuthentication("reviews", "istio-system", "{selector: {matchLabels: {app: reviews}}, mtls: {mode: STRICT}}"));
+
+        Assert.Equal(MtlsMode.Permissive, Compile(Reviews, config).MtlsMode);
+    }
+
+    [Fact]
+    public void AuthorizationPolicies_ReachWorkloadsByRootNamespaceNamespaceAndSelector()
+    {
+        var config = Config("""
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: mesh-deny-debug, namespace: istio-system}
+            spec:
+              action: DENY
+              rules: [{to: [{operation: {paths: ["/debug*"]}}]}]
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: allow-nothing, namespace: default}
+            spec: {}
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: reviews-viewer, namespace: default}
+            spec:
+              selector: {matchLabels: {app: reviews}}
+              rules:
+              - from: [{source: {serviceAccounts: [bookinfo-productpage, test/sleep]}}]
+                to: [{operation: {methods: [GET]}}]
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: any-v1, namespace: istio-system}
+            spec:
+              selector: {matchLabels: {version: v1}}
+              action: AUDIT
+              rules: [{}]
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: gateway-get-only, namespace: istio-system}
+            spec:
+              selector: {matchLabels: {istio: ingressgateway}}
+              rules: [{to: [{operation: {methods: [GET]}}]}]
+            """);
+
+        Assert.Equal(["default/allow-nothing", "default/reviews-viewer", "istio-system/any-v1", "istio-system/mesh-deny-debug"], Names(Compile(Reviews, config)));
+        Assert.Equal(["default/allow-nothing", "istio-system/mesh-deny-debug"], Names(Compile(Ratings, config)));
+        Assert.Equal(["istio-system/mesh-deny-debug"], Names(Compile(OtherNamespace, config)));
+        Assert.Equal(["istio-system/gateway-get-only", "istio-system/mesh-deny-debug"], Names(Compile(Gateway, config)));
+
+        var viewer = Compile(Reviews, config).AuthorizationPolicies.Single(p => p.Name == "reviews-viewer");
+        Assert.Equal(AuthorizationAction.Allow, viewer.Action);
+        Assert.Equal(["*/ns/default/sa/bookinfo-productpage", "*/ns/test/sa/sleep"], viewer.Rules[0].From[0].Principals);
+        Assert.Equal(["GET"], viewer.Rules[0].To[0].Methods);
+        Assert.Empty(Compile(Reviews, config).AuthorizationPolicies.Single(p => p.Name == "allow-nothing").Rules);
+        Assert.Equal(AuthorizationAction.Audit, Compile(Reviews, config).AuthorizationPolicies.Single(p => p.Name == "any-v1").Action);
+
+        static string[] Names(InboundSecurity security) => security.AuthorizationPolicies.Select(p => $"{p.Namespace}/{p.Name}").ToArray();
+    }
+
+    [Fact]
+    public void GatewaySnapshot_HasPoliciesButNoPeerAuthenticationMode()
+    {
+        var security = Compile(Gateway, Config(PeerAuthentication("default", "istio-system", "{mtls: {mode: STRICT}}")));
+
+        Assert.Equal(MtlsMode.Unspecified, security.MtlsMode);
+    }
+
+    [Fact]
+    public void InlineJwks_AndTheRuleFields_ReachTheSelectedWorkloadsOnly()
+    {
+        var config = Config("""
+            apiVersion: security.istio.io/v1
+            kind: RequestAuthentication
+            metadata: {name: jwt, namespace: default}
+            spec:
+              selector: {matchLabels: {app: reviews}}
+              jwtRules:
+              - issuer: testing@secure.istio.io
+                audiences: [bookinfo]
+                jwks: '{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"}]}'
+                fromHeaders: [{name: x-jwt, prefix: "Bearer "}]
+                fromParams: [token]
+                forwardOriginalToken: true
+                outputPayloadToHeader: x-jwt-payload
+            """);
+
+        var rule = Assert.Single(Compile(Reviews, config).JwtRules);
+        Assert.Equal(("testing@secure.istio.io", "default/jwt", "x-jwt-payload"), (rule.Issuer, rule.Source, rule.OutputPayloadToHeader));
+        Assert.Equal(["bookinfo"], rule.Audiences);
+        Assert.Contains("\"kty\":\"RSA\"", rule.Jwks);
+        Assert.Equal(("x-jwt", "Bearer "), (rule.FromHeaders[0].Name, rule.FromHeaders[0].Prefix));
+        Assert.Equal(["token"], rule.FromParams);
+        Assert.True(rule.ForwardOriginalToken);
+        Assert.Empty(Compile(Ratings, config).JwtRules);
+    }
+
+    [Fact]
+    public async Task JwksUri_IsFetchedByTheControlPlane_AndAFailureLeavesTheRuleWithoutKeysAndIsReported()
+    {
+        using var issuer = TestIssuer.EllipticCurve("https://issuer.test");
+        await using var jwksServer = await TestBackend.StartAsync(c => c.Request.Path == "/jwks.json"
+            ? c.Response.WriteAsync(issuer.Jwks)
+            : Task.FromResult(c.Response.StatusCode = StatusCodes.Status404NotFound));
+        var config = Config($"""
+            apiVersion: security.istio.io/v1
+            kind: RequestAuthentication
+            metadata: {"{"}name: jwt, namespace: istio-system{"}"}
+            spec:
+              jwtRules:
+              - issuer: https://issuer.test
+                jwksUri: {jwksServer.Url}jwks.json
+              - issuer: https://missing.test
+                jwksUri: {jwksServer.Url}missing.json
+                timeout: 2s
+            """);
+        using var cache = new JwksCache(TimeProvider.System, NullLogger<JwksCache>.Instance);
+        var compiler = new SecurityCompiler(new JwtRuleCompiler(cache));
+        var changes = 0;
+        cache.Changed += () => Interlocked.Increment(ref changes);
+
+        // The first compile starts the fetches and does not wait for them.
+        Assert.All(compiler.Compile(Ratings, config).JwtRules, r => Assert.Equal("", r.Jwks));
+        Assert.Null((await cache.FetchNowAsync($"{jwksServer.Url}jwks.json")).Error);
+        Assert.Contains("HTTP 404", (await cache.FetchNowAsync($"{jwksServer.Url}missing.json", TimeSpan.FromSeconds(2))).Error);
+
+        var rules = compiler.Compile(Ratings, config).JwtRules;
+        Assert.Equal(issuer.Jwks, rules[0].Jwks);
+        Assert.Equal($"{jwksServer.Url}jwks.json", rules[0].JwksUri);
+        Assert.Equal("", rules[1].Jwks);
+        Assert.True(changes >= 2);
+
+        var status = Assert.Single(JwksStatus.Messages(config, cache));
+        Assert.False(status.IsError);
+        Assert.Equal(("RequestAuthentication", "jwt", "spec.jwtRules[1].jwksUri"), (status.Kind, status.Name, status.Field));
+        Assert.Equal(9, status.Line);
+        Assert.Contains("https://missing.test", status.Message);
+    }
+
+    [Fact]
+    public async Task ConfigApi_KeepsTheSecurityKinds_ListsDeletesAndReportsAnUnreachableJwksUri()
+    {
+        await using var host = await ControlPlaneHost.StartAsync(extraArgs: [$"--{MeshEnvironment.ControlPlane.Services}:0=reviews"]);
+        var closedPort = FreePort.Next();
+        using var applied = await host.Http.PostAsync("/api/v1/config", new StringContent($"""
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {"{"}name: allow-nothing{"}"}
+            spec: {"{}"}
+            ---
+            apiVersion: security.istio.io/v1beta1
+            kind: PeerAuthentication
+            metadata: {"{"}name: default{"}"}
+            spec: {"{"}mtls: {"{"}mode: STRICT{"}}"}
+            ---
+            apiVersion: security.istio.io/v1
+            kind: RequestAuthentication
+            metadata: {"{"}name: jwt{"}"}
+            spec:
+              jwtRules:
+              - issuer: https://issuer.test
+                jwksUri: http://127.0.0.1:{closedPort}/jwks.json
+                timeout: 1s
+            """, Encoding.UTF8, "application/yaml"));
+        Assert.Equal(HttpStatusCode.OK, applied.StatusCode);
+
+        var list = (await host.Http.GetFromJsonAsync<JsonObject>("/api/v1/config?kind=authorizationpolicy"))!;
+        Assert.Equal("allow-nothing", (string?)Assert.Single(list["resources"]!.AsArray())!["metadata"]!["name"]);
+        Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync("/api/v1/config/PeerAuthentication/default/default")).StatusCode);
+
+        // The control plane tries the key set in the background and reports the failure on the resource.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        JsonArray status;
+        do
+        {
+            await Task.Delay(100);
+            status = (await host.Http.GetFromJsonAsync<JsonObject>("/api/v1/config/messages"))!["status"]!.AsArray();
+        }
+        while (status.Count == 0 && DateTime.UtcNow < deadline);
+        var message = Assert.Single(status)!;
+        Assert.Equal(("RequestAuthentication", "spec.jwtRules[0].jwksUri", "warning"), ((string?)message["kind"], (string?)message["field"], (string?)message["severity"]));
+
+        using var deleted = await host.Http.DeleteAsync("/api/v1/config/requestauthentication/default/jwt");
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal("RequestAuthentication", (string?)(await deleted.Content.ReadFromJsonAsync<JsonObject>())!["deleted"]!["kind"]);
+        Assert.Empty((await host.Http.GetFromJsonAsync<JsonObject>("/api/v1/config/messages"))!["status"]!.AsArray());
+    }
+}
