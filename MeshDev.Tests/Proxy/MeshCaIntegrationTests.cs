@@ -113,6 +113,28 @@ public sealed class MeshCaIntegrationTests
             .Single(c => c.GetProperty("name").GetString() == "db").GetProperty("endpoints")[0];
         Assert.Equal(MeshCa.Identity("db").ToString(), endpoint.GetProperty("identity").GetString());
         Assert.True(endpoint.GetProperty("mtls").GetBoolean());
+
+        // Istio's namespace-wide STRICT, applied as YAML: a plaintext TCP client is refused before it reaches the app.
+        await ApplyAsync(ca, """
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: default, namespace: default}
+            spec:
+              mtls: {mode: STRICT}
+            """);
+        await dbSidecar.WaitUntilAsync(async () => (await dbSidecar.ConfigDumpAsync()).GetProperty("listeners").EnumerateArray()
+            .Single(l => l.GetProperty("direction").GetString() == "inbound").GetProperty("mtlsMode").GetString() == "STRICT", "STRICT to reach db");
+        await using (var plaintext = await TcpTestClient.ConnectAsync(dbSidecar.Settings.InboundPort))
+        {
+            await plaintext.SendAsync("plaintext");
+            plaintext.ShutdownSend();
+            Assert.Equal("", await plaintext.ReadToEndAsync());
+        }
+
+        Assert.Equal("db-v1\n", await TcpTestClient.GreetingAsync(outboundPort));
+        Assert.Equal(1, await dbSidecar.CounterAsync("inbound.db.plaintext_refused"));
+        Assert.Equal(2, await dbSidecar.CounterAsync("inbound.db.cx_tls"));
+        Assert.DoesNotContain(db.Received, r => r.Contains("plaintext"));
     }
 
     [Fact]
