@@ -77,6 +77,7 @@ public sealed class KestrelConnectionDuplex : ITcpDuplex
                 }
                 catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
                 {
+                    // The connection is already gone; the relay finds out on its next read.
                 }
             }
 
