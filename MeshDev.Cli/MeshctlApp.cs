@@ -22,6 +22,7 @@ public static class MeshctlApp
         root.Subcommands.Add(AnalyzeCommand.Create(options, console));
         root.Subcommands.Add(ProxyStatusCommand.Create(options, console));
         root.Subcommands.Add(ProxyConfigCommand.Create(options, console));
+        root.Subcommands.Add(CaCommand.Create(options, console));
         return root;
     }
 

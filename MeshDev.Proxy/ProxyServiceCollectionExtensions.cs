@@ -29,7 +29,6 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<RouteForwarder>();
         services.AddSingleton<RequestMirror>();
-        services.AddSingleton<ITcpUpstreamConnector, PlainTcpUpstreamConnector>();
         services.AddSingleton<TcpForwarder>();
         services.AddSingleton<Readiness>();
         services.AddSingleton<AdminListener>();
@@ -47,10 +46,15 @@ public static class ProxyServiceCollectionExtensions
             services.AddSingleton<CertificateAuthorityClient>();
             services.AddHostedService<WorkloadCertificateRotator>();
             services.AddSingleton<UpstreamTlsConnector>();
+            services.AddSingleton<ITcpUpstreamConnector, MutualTlsTcpUpstreamConnector>();
             if (options.Mode == ProxyMode.Sidecar)
             {
                 services.AddSingleton<InboundConnectionSecurity>();
             }
+        }
+        else
+        {
+            services.AddSingleton<ITcpUpstreamConnector, PlainTcpUpstreamConnector>();
         }
 
         switch (options.Mode)

@@ -5,8 +5,9 @@ using MeshDev.Cli.Output;
 namespace MeshDev.Cli.Commands;
 
 /// <summary>
-/// meshctl proxy-config routes|clusters|listeners|endpoints PROXY: asks the control plane where the proxy's admin
-/// listener is, reads its /config_dump, and shows one part of it. json and yaml print that part as the proxy wrote it.
+/// meshctl proxy-config routes|clusters|listeners|endpoints|secret PROXY: asks the control plane where the proxy's admin
+/// listener is, reads its /config_dump (/certs for secret), and shows one part of it. json and yaml print that part as
+/// the proxy wrote it.
 /// </summary>
 public static class ProxyConfigCommand
 {
@@ -21,6 +22,7 @@ public static class ProxyConfigCommand
             dump => dump["snapshot"]?["clusters"]));
         command.Subcommands.Add(Part(options, console, "listeners", "The listeners the proxy has open", ProxyConfigTables.Listeners,
             dump => dump["listeners"]));
+        command.Subcommands.Add(ProxyConfigSecretCommand.Create(options, console));
         return command;
     }
 
@@ -52,7 +54,11 @@ public static class ProxyConfigCommand
         return command;
     }
 
-    private static async Task<JsonObject> ReadConfigDumpAsync(CommandContext context, string proxyId, CancellationToken cancellationToken)
+    private static Task<JsonObject> ReadConfigDumpAsync(CommandContext context, string proxyId, CancellationToken cancellationToken) =>
+        ReadAdminAsync(context, proxyId, "config_dump", "config dump", cancellationToken);
+
+    /// <summary>A JSON page of the proxy's admin listener, found through the admin URL the proxy registered with the control plane.</summary>
+    internal static async Task<JsonObject> ReadAdminAsync(CommandContext context, string proxyId, string path, string what, CancellationToken cancellationToken)
     {
         var proxy = await ProxyLookup.GetAsync(context, proxyId, cancellationToken);
         if ((string?)proxy["adminUrl"] is not { Length: > 0 } adminUrl || !Uri.TryCreate(adminUrl, UriKind.Absolute, out var admin))
@@ -60,9 +66,9 @@ public static class ProxyConfigCommand
             throw new MeshctlException($"proxy '{proxyId}' reported no usable admin URL ({(string?)proxy["adminUrl"] ?? "none"})");
         }
 
-        var response = await context.Api.GetElsewhereAsync(new Uri(admin, "config_dump"), $"the admin listener of proxy '{proxyId}'", cancellationToken);
-        return response.IsSuccess && response.Body is JsonObject dump
-            ? dump
-            : throw new MeshctlException($"proxy '{proxyId}' returned no config dump from {admin} (HTTP {(int)response.Status}): {response.ErrorText}");
+        var response = await context.Api.GetElsewhereAsync(new Uri(admin, path), $"the admin listener of proxy '{proxyId}'", cancellationToken);
+        return response.IsSuccess && response.Body is JsonObject page
+            ? page
+            : throw new MeshctlException($"proxy '{proxyId}' returned no {what} from {admin} (HTTP {(int)response.Status}): {response.ErrorText}");
     }
 }

@@ -8,11 +8,11 @@ namespace MeshDev.Proxy.Admin;
 
 /// <summary>
 /// /config_dump: who the proxy is, the snapshot it serves with, its listeners and the last refused push.
-/// Shape: {"proxyId","mode","service","labels","version","appliedAt","snapshot":{"clusters":[{"name","loadBalancer",
-/// "protocol","endpoints":[{"proxyId","address","labels","healthy","ejectedUntil"?,"ejections"?}],"subsets":[{"name",
+/// Shape: {"proxyId","mode","service","labels","identity","version","appliedAt","snapshot":{"clusters":[{"name","loadBalancer",
+/// "protocol","tls","endpoints":[{"proxyId","address","labels","healthy","identity","mtls","ejectedUntil"?,"ejections"?}],"subsets":[{"name",
 /// "labels","loadBalancer","healthyEndpoints","circuitBreaker","outlierDetection"?,"consistentHash"?}],"circuitBreaker":
 /// {"maxRequests","maxPending","maxRetries","activeRequests","pendingRequests"},"outlierDetection"?,"consistentHash"?}],"routeTables":[see RouteTableJson],"inboundSecurity":{see InboundPolicyJson}},"listeners":[{"name","address","protocol",
-/// "direction","service"}],"lastNack":{"version","reason"}|null}.
+/// "direction","service","mtlsMode"? (inbound: the mode in force, see TransportSecurityJson)}],"lastNack":{"version","reason"}|null}.
 /// </summary>
 public static class ConfigDumpWriter
 {
@@ -26,6 +26,7 @@ public static class ConfigDumpWriter
             json.WriteString("mode", options.Mode == ProxyMode.Sidecar ? "sidecar" : "gateway");
             json.WriteString("service", options.Service);
             WriteLabels(json, "labels", options.Labels);
+            TransportSecurityJson.WriteProxyIdentity(json, options);
             WriteNullableString(json, "version", snapshot.Version);
             WriteNullableString(json, "appliedAt", snapshot.AppliedAt?.ToString("O"));
 
@@ -37,6 +38,7 @@ public static class ConfigDumpWriter
                 json.WriteString("name", cluster.Name);
                 json.WriteString("loadBalancer", PolicyName(cluster.Policy));
                 json.WriteString("protocol", cluster.Protocol == ServiceProtocol.Unspecified ? "unspecified" : ServiceProtocols.ToConfigValue(cluster.Protocol));
+                TransportSecurityJson.WriteCluster(json, snapshot, cluster);
                 json.WriteStartArray("endpoints");
                 foreach (var endpoint in cluster.Endpoints)
                 {
@@ -45,6 +47,7 @@ public static class ConfigDumpWriter
                     json.WriteString("address", endpoint.Address);
                     WriteLabels(json, "labels", endpoint.Labels);
                     json.WriteBoolean("healthy", endpoint.Healthy);
+                    TransportSecurityJson.WriteEndpoint(json, options, snapshot, endpoint);
                     if (endpoint.Outlier.EjectedUntil(DateTime.UtcNow) is { } ejectedUntil)
                     {
                         json.WriteString("ejectedUntil", new DateTimeOffset(ejectedUntil));
@@ -92,6 +95,7 @@ public static class ConfigDumpWriter
                 json.WriteString("protocol", ServiceProtocols.ToConfigValue(listener.Protocol));
                 json.WriteString("direction", listener.Direction.ToString().ToLowerInvariant());
                 json.WriteString("service", listener.Service);
+                TransportSecurityJson.WriteListener(json, options, snapshot, listener);
                 json.WriteEndObject();
             }
 

@@ -16,22 +16,29 @@ namespace MeshDev.Proxy.Discovery;
 public sealed class TransportSecurity
 {
     public static readonly TransportSecurity None = new(
-        null, MtlsMode.Permissive, FrozenDictionary<uint, MtlsMode>.Empty, FrozenDictionary<string, UpstreamTlsTarget>.Empty);
+        null, MtlsMode.Permissive, FrozenDictionary<uint, MtlsMode>.Empty, FrozenDictionary<string, UpstreamTlsTarget>.Empty,
+        FrozenDictionary<string, ClusterTlsMode>.Empty, FrozenDictionary<string, SpiffeId>.Empty);
 
     private readonly MtlsMode _inboundMode;
     private readonly FrozenDictionary<uint, MtlsMode> _portModes;
     private readonly FrozenDictionary<string, UpstreamTlsTarget> _upstreams;
+    private readonly FrozenDictionary<string, ClusterTlsMode> _clusterModes;
+    private readonly FrozenDictionary<string, SpiffeId> _identities;
 
     private TransportSecurity(
         X509Certificate2Collection? trustBundle,
         MtlsMode inboundMode,
         FrozenDictionary<uint, MtlsMode> portModes,
-        FrozenDictionary<string, UpstreamTlsTarget> upstreams)
+        FrozenDictionary<string, UpstreamTlsTarget> upstreams,
+        FrozenDictionary<string, ClusterTlsMode> clusterModes,
+        FrozenDictionary<string, SpiffeId> identities)
     {
         TrustBundle = trustBundle;
         _inboundMode = inboundMode;
         _portModes = portModes;
         _upstreams = upstreams;
+        _clusterModes = clusterModes;
+        _identities = identities;
     }
 
     /// <summary>The snapshot's trust_bundle_pem; null when the snapshot carries none.</summary>
@@ -40,6 +47,12 @@ public sealed class TransportSecurity
     /// <summary>The PeerAuthentication mode for connections to <paramref name="servicePort"/>: its port-level mode, else the workload's; unset is PERMISSIVE.</summary>
     public MtlsMode InboundMode(int servicePort) =>
         _portModes.TryGetValue((uint)servicePort, out var mode) ? mode : _inboundMode;
+
+    /// <summary>The cluster's TLS mode as the snapshot set it (from a DestinationRule's trafficPolicy.tls); unspecified is auto.</summary>
+    public ClusterTlsMode ClusterMode(string cluster) => _clusterModes.GetValueOrDefault(cluster, ClusterTlsMode.Unspecified);
+
+    /// <summary>The identity the snapshot gives the endpoint at an address, whether or not it is dialled with mTLS.</summary>
+    public SpiffeId? EndpointIdentity(string address) => _identities.GetValueOrDefault(address);
 
     /// <summary>Whom a connection to an endpoint address (as the snapshot spells it) must reach; null for plaintext.</summary>
     public UpstreamTlsTarget? Upstream(string address) => _upstreams.GetValueOrDefault(address);
@@ -67,9 +80,12 @@ public sealed class TransportSecurity
             .ToFrozenDictionary(p => p.Key, p => p.Value) ?? FrozenDictionary<uint, MtlsMode>.Empty;
 
         var upstreams = new Dictionary<string, UpstreamTlsTarget>(StringComparer.Ordinal);
+        var clusterModes = new Dictionary<string, ClusterTlsMode>(StringComparer.Ordinal);
+        var identities = new Dictionary<string, SpiffeId>(StringComparer.Ordinal);
         foreach (var cluster in snapshot.Clusters)
         {
             var mode = cluster.Tls?.Mode ?? ClusterTlsMode.Unspecified;
+            clusterModes[cluster.Name] = mode;
             foreach (var endpoint in cluster.Endpoints)
             {
                 if (endpoint.Identity.Length == 0)
@@ -82,6 +98,8 @@ public sealed class TransportSecurity
                     throw new InvalidSnapshotException(
                         $"cluster '{cluster.Name}' endpoint {endpoint.Address}: identity '{endpoint.Identity}' is not a SPIFFE ID (spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>)");
                 }
+
+                identities[endpoint.Address] = identity;
 
                 // An address is one sidecar's inbound listener: were it named by a DISABLE cluster and an mTLS one,
                 // mTLS wins, since a connection pool per address cannot be both.
@@ -100,7 +118,9 @@ public sealed class TransportSecurity
             trustBundle,
             Resolve(inbound?.MtlsMode ?? MtlsMode.Unspecified),
             portModes,
-            upstreams.ToFrozenDictionary(StringComparer.Ordinal));
+            upstreams.ToFrozenDictionary(StringComparer.Ordinal),
+            clusterModes.ToFrozenDictionary(StringComparer.Ordinal),
+            identities.ToFrozenDictionary(StringComparer.Ordinal));
     }
 
     private static MtlsMode Resolve(MtlsMode mode) => mode == MtlsMode.Unspecified ? MtlsMode.Permissive : mode;

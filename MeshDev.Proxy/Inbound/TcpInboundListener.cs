@@ -5,12 +5,15 @@ using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Tcp;
 using MeshDev.Proxy.Telemetry;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace MeshDev.Proxy.Inbound;
 
 /// <summary>
 /// The inbound listener of a TCP service: every connection a peer opens becomes a connection to the app's port on
 /// loopback, bytes piped both ways as they come. When the app cannot be reached the peer's connection is closed.
+/// PeerAuthentication (<see cref="Tls.InboundConnectionSecurity"/>) has already run: the connection arrives here in
+/// plaintext or with mTLS terminated.
 /// </summary>
 public sealed class TcpInboundListener : ITcpListenerHandler
 {
@@ -57,7 +60,10 @@ public sealed class TcpInboundListener : ITcpListenerHandler
 
             await using (app)
             {
-                await using var peer = new KestrelConnectionDuplex(connection);
+                // Under mTLS the transport Kestrel hands over is the decrypted one: bytes must go through it, never
+                // straight onto the socket.
+                var secured = connection.Features.Get<ISslStreamFeature>() is not null;
+                await using var peer = new KestrelConnectionDuplex(connection, writeToSocket: !secured);
                 await TcpRelay.RunAsync(peer, app, _stats.BytesReceived, _stats.BytesSent, _stopping);
             }
         }

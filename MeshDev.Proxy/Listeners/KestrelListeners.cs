@@ -9,7 +9,7 @@ namespace MeshDev.Proxy.Listeners;
 /// <summary>Opens one Kestrel endpoint per listener, speaking exactly the listener's protocol.</summary>
 public static class KestrelListeners
 {
-    /// <param name="inboundSecurity">Set when the proxy has a workload identity: the inbound HTTP listener then takes mTLS too.</param>
+    /// <param name="inboundSecurity">Set when the proxy has a workload identity: the inbound listener (HTTP or TCP) then takes mTLS too.</param>
     public static void Configure(KestrelServerOptions kestrel, ListenerDispatcher dispatcher, InboundConnectionSecurity? inboundSecurity = null)
     {
         kestrel.AddServerHeader = false;
@@ -49,8 +49,18 @@ public static class KestrelListeners
 
         foreach (var handler in dispatcher.TcpHandlers)
         {
-            // A terminal connection middleware: Kestrel's HTTP layer behind it is never reached.
-            Listen(kestrel, handler.Description, o => o.Run(handler.HandleConnectionAsync));
+            var security = handler.Description.Direction == ListenerDirection.Inbound ? inboundSecurity : null;
+            Listen(kestrel, handler.Description, o =>
+            {
+                // PeerAuthentication first, exactly as on an HTTP listener; the relay then sees decrypted bytes.
+                if (security is not null)
+                {
+                    o.Use(security.Wrap);
+                }
+
+                // A terminal connection middleware: Kestrel's HTTP layer behind it is never reached.
+                o.Run(handler.HandleConnectionAsync);
+            });
         }
     }
 

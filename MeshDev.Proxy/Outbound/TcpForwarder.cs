@@ -102,7 +102,7 @@ public sealed class TcpForwarder(
         string failure;
         try
         {
-            var upstream = await connector.ConnectAsync(endpoint, timeout, stopping);
+            var upstream = await connector.ConnectAsync(destination.Service, endpoint, timeout, stopping);
             clusterStats.ConnectTime.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             // A connect that succeeds ends a run of connect failures, as Envoy reports it to outlier detection.
             endpoints.Outlier?.Record(endpoint, StatusCodes.Status200OK, clusterStats.Cluster);
@@ -116,6 +116,11 @@ public sealed class TcpForwarder(
         catch (SocketException e)
         {
             failure = SocketErrors.Describe(e);
+        }
+        catch (IOException e)
+        {
+            // A failed mTLS handshake: for outlier detection the endpoint could not be reached, as on the HTTP hop.
+            failure = e.Message;
         }
         catch (OperationCanceledException)
         {

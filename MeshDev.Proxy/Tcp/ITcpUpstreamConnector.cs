@@ -8,14 +8,16 @@ namespace MeshDev.Proxy.Tcp;
 /// </summary>
 public interface ITcpUpstreamConnector
 {
-    /// <exception cref="TimeoutException">The connect did not complete within <paramref name="connectTimeout"/>.</exception>
+    /// <param name="cluster">The mesh service the connection is for, for stats.</param>
+    /// <exception cref="TimeoutException">The connect (or its TLS handshake) did not complete within <paramref name="connectTimeout"/>.</exception>
     /// <exception cref="System.Net.Sockets.SocketException">The endpoint refused or could not be reached.</exception>
-    ValueTask<ITcpDuplex> ConnectAsync(UpstreamEndpoint endpoint, TimeSpan connectTimeout, CancellationToken cancellationToken);
+    /// <exception cref="IOException">The mTLS handshake failed (the peer's certificate included).</exception>
+    ValueTask<ITcpDuplex> ConnectAsync(string cluster, UpstreamEndpoint endpoint, TimeSpan connectTimeout, CancellationToken cancellationToken);
 }
 
-/// <summary>Plain TCP to the endpoint's address.</summary>
+/// <summary>Plain TCP to the endpoint's address: the hop of a proxy without a workload identity.</summary>
 public sealed class PlainTcpUpstreamConnector : ITcpUpstreamConnector
 {
-    public async ValueTask<ITcpDuplex> ConnectAsync(UpstreamEndpoint endpoint, TimeSpan connectTimeout, CancellationToken cancellationToken) =>
+    public async ValueTask<ITcpDuplex> ConnectAsync(string cluster, UpstreamEndpoint endpoint, TimeSpan connectTimeout, CancellationToken cancellationToken) =>
         await TcpConnect.ConnectAsync(TcpConnect.ParseAddress(endpoint.Address), connectTimeout, cancellationToken);
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace MeshDev.Proxy.Tcp;
 
@@ -67,6 +68,19 @@ public sealed class KestrelConnectionDuplex : ITcpDuplex
         if (_socket is null)
         {
             await _connection.Transport.Output.CompleteAsync();
+            if (_connection.Features.Get<ISslStreamFeature>()?.SslStream is { } tls)
+            {
+                // Completing the decrypted transport sends nothing; TLS's half-close is its close_notify alert.
+                try
+                {
+                    await tls.ShutdownAsync();
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+                {
+                    // The connection is already gone; the relay finds out on its next read.
+                }
+            }
+
             return;
         }
 

@@ -35,7 +35,8 @@ public sealed class InboundTlsStats
 
 /// <summary>
 /// TLS origination towards one upstream cluster: cluster.&lt;name&gt;.ssl.handshake, ssl.connection_error and the
-/// verification failures among them; upstream_rq_mtls / upstream_rq_plaintext say how each request's try travelled.
+/// verification failures among them; upstream_rq_mtls / upstream_rq_plaintext say how each request's try travelled,
+/// upstream_cx_mtls / upstream_cx_plaintext how each TCP connection did.
 /// </summary>
 public sealed class UpstreamTlsStats
 {
@@ -47,6 +48,8 @@ public sealed class UpstreamTlsStats
         ConnectionErrors = registry.Counter(StatName.Of(prefix + "ssl.connection_error", "meshdev_cluster_ssl_connection_error", scope));
         MutualTlsRequests = registry.Counter(StatName.Of(prefix + "upstream_rq_mtls", "meshdev_cluster_upstream_rq_mtls", scope));
         PlaintextRequests = registry.Counter(StatName.Of(prefix + "upstream_rq_plaintext", "meshdev_cluster_upstream_rq_plaintext", scope));
+        MutualTlsConnections = registry.Counter(StatName.Of(prefix + "upstream_cx_mtls", "meshdev_cluster_upstream_cx_mtls", scope));
+        PlaintextConnections = registry.Counter(StatName.Of(prefix + "upstream_cx_plaintext", "meshdev_cluster_upstream_cx_plaintext", scope));
         Verify = new VerifyFailureStats(registry, prefix, "meshdev_cluster", scope);
     }
 
@@ -57,6 +60,11 @@ public sealed class UpstreamTlsStats
 
     public Counter MutualTlsRequests { get; }
     public Counter PlaintextRequests { get; }
+
+    /// <summary>TCP connections relayed over mTLS (a TCP connection has no requests to count).</summary>
+    public Counter MutualTlsConnections { get; }
+
+    public Counter PlaintextConnections { get; }
 
     public VerifyFailureStats Verify { get; }
 }

@@ -17,7 +17,8 @@ namespace MeshDev.Proxy.Inbound.Tls;
 /// The inbound listener's connection middleware, PeerAuthentication in Envoy's place: it looks at the first byte of
 /// each connection (0x16 opens a TLS handshake) and, by the mode the current snapshot sets for the service port,
 /// terminates mTLS with the current workload certificate, passes plaintext through, or closes the connection.
-/// The handshake is done here rather than by Kestrel's HTTPS middleware because one port takes both kinds.
+/// The handshake is done here rather than by Kestrel's HTTPS middleware because one port takes both kinds. It runs in
+/// front of the HTTP layer on an HTTP service's listener and in front of the relay on a TCP service's.
 /// </summary>
 public sealed class InboundConnectionSecurity
 {
@@ -29,7 +30,8 @@ public sealed class InboundConnectionSecurity
     private readonly InboundTlsStats _stats;
     private readonly ILogger<InboundConnectionSecurity> _logger;
     private readonly int _servicePort;
-    private readonly List<SslApplicationProtocol> _applicationProtocols;
+    private readonly bool _tcp;
+    private readonly List<SslApplicationProtocol>? _applicationProtocols;
 
     public InboundConnectionSecurity(
         ProxyOptions options,
@@ -44,10 +46,12 @@ public sealed class InboundConnectionSecurity
         _stats = new InboundTlsStats(stats, options.Service);
         _logger = logger;
         _servicePort = inbound.ServicePort;
+        _tcp = ServiceProtocols.IsTcp(inbound.Protocol);
         // An HTTP/1 service's listener takes both by ALPN; an HTTP/2 one takes HTTP/2 only, since its port must also
-        // take cleartext HTTP/2 with prior knowledge, which Kestrel serves only on an HTTP/2-only endpoint.
-        _applicationProtocols = ServiceProtocols.UsesHttp2(inbound.Protocol)
-            ? [SslApplicationProtocol.Http2]
+        // take cleartext HTTP/2 with prior knowledge, which Kestrel serves only on an HTTP/2-only endpoint. A TCP
+        // service's bytes are the app's own protocol: nothing to negotiate.
+        _applicationProtocols = _tcp ? null
+            : ServiceProtocols.UsesHttp2(inbound.Protocol) ? [SslApplicationProtocol.Http2]
             : [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
     }
 
@@ -55,6 +59,17 @@ public sealed class InboundConnectionSecurity
 
     private async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
     {
+        // The mode in force is the one of the snapshot current when the connection arrives.
+        var mode = _snapshots.Current.Security.InboundMode(_servicePort);
+        if (_tcp && mode == MtlsMode.Disable)
+        {
+            // Plaintext only, and no wait for the client's first byte: in a server-first protocol (MySQL, SMTP) the
+            // client says nothing until the app has spoken. A TLS client's bytes reach the app as they are, as with Envoy.
+            _stats.PlaintextConnections.Increment();
+            await next(connection);
+            return;
+        }
+
         bool isTls;
         using (var timeout = new CancellationTokenSource(HandshakeTimeout))
         {
@@ -77,8 +92,6 @@ public sealed class InboundConnectionSecurity
             }
         }
 
-        // The mode in force is the one of the snapshot current when the connection arrives.
-        var mode = _snapshots.Current.Security.InboundMode(_servicePort);
         if (!isTls)
         {
             if (mode == MtlsMode.Strict)

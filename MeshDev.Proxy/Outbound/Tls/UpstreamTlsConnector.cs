@@ -10,7 +10,8 @@ using MeshDev.Proxy.Telemetry;
 namespace MeshDev.Proxy.Outbound.Tls;
 
 /// <summary>
-/// SocketsHttpHandler's ConnectCallback for every upstream hop: opens the TCP connection and, when the current
+/// SocketsHttpHandler's ConnectCallback for every upstream HTTP hop (and the TLS half of the TCP hop, see
+/// <see cref="MutualTlsTcpUpstreamConnector"/>): opens the TCP connection and, when the current
 /// snapshot says the address is a mesh sidecar reached with mTLS, originates TLS on it with the current workload
 /// certificate (read per handshake, so a renewal applies to the next connection) and checks that the server chains
 /// to the trust bundle and presents the SPIFFE ID the endpoint is known by. The handler above sees a plain stream
@@ -54,7 +55,8 @@ public sealed class UpstreamTlsConnector(
 
         try
         {
-            return await HandshakeAsync(network, target, snapshot, context.InitialRequestMessage.Version.Major >= 2, cancellationToken);
+            var alpn = context.InitialRequestMessage.Version.Major >= 2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11;
+            return await AuthenticateAsync(network, $"{socket.RemoteEndPoint}", target, snapshot, [alpn], cancellationToken);
         }
         catch
         {
@@ -63,15 +65,28 @@ public sealed class UpstreamTlsConnector(
         }
     }
 
-    private async Task<Stream> HandshakeAsync(NetworkStream network, UpstreamTlsTarget target, RuntimeSnapshot snapshot, bool http2, CancellationToken cancellationToken)
+    /// <summary>
+    /// Originates mTLS over a connection already open to <paramref name="target"/>'s endpoint, for the HTTP and the TCP
+    /// hop alike: the workload certificate in force, the snapshot's trust bundle, and the endpoint's SPIFFE ID.
+    /// </summary>
+    /// <param name="transport">Owned by the returned stream; disposed on failure.</param>
+    /// <param name="applicationProtocols">ALPN to offer; null offers none.</param>
+    /// <exception cref="UpstreamTlsException">No certificate yet, or the handshake or the server's certificate failed.</exception>
+    public async Task<SslStream> AuthenticateAsync(
+        Stream transport,
+        string address,
+        UpstreamTlsTarget target,
+        RuntimeSnapshot snapshot,
+        List<SslApplicationProtocol>? applicationProtocols,
+        CancellationToken cancellationToken)
     {
         var stats = Stats(target.Cluster);
-        var address = $"{network.Socket.RemoteEndPoint}";
         var certificate = certificates.Current;
         var trustBundle = MeshTrust.Anchors(snapshot, certificate);
         if (certificate is null || trustBundle is null)
         {
             stats.ConnectionErrors.Increment();
+            await transport.DisposeAsync();
             throw Failure(target, address, "this proxy has no workload certificate yet", inner: null);
         }
 
@@ -82,7 +97,7 @@ public sealed class UpstreamTlsConnector(
             TargetHost = target.Cluster,
             ClientCertificateContext = certificate.Context,
             EnabledSslProtocols = SslProtocols.Tls13,
-            ApplicationProtocols = [http2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
+            ApplicationProtocols = applicationProtocols,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             CertificateChainPolicy = PeerCertificateValidator.ChainPolicy(trustBundle),
             RemoteCertificateValidationCallback = (_, serverCertificate, chain, errors) =>
@@ -97,7 +112,7 @@ public sealed class UpstreamTlsConnector(
             },
         };
 
-        var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+        var ssl = new SslStream(transport, leaveInnerStreamOpen: false);
         try
         {
             await ssl.AuthenticateAsClientAsync(options, cancellationToken);
