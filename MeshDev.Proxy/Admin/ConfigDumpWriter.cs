@@ -83,7 +83,7 @@ public static class ConfigDumpWriter
             }
 
             json.WriteEndArray();
-            InboundPolicyJson.Write(json, snapshot.InboundPolicy);
+            InboundPolicyJson.Write(json, snapshot.InboundPolicy, snapshot.Security);
             json.WriteEndObject();
 
             json.WriteStartArray("listeners");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MeshDev.Core.Discovery;
+using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Inbound;
 
 namespace MeshDev.Proxy.Admin;
@@ -11,12 +12,13 @@ namespace MeshDev.Proxy.Admin;
 /// </summary>
 public static class InboundPolicyJson
 {
-    public static void Write(Utf8JsonWriter json, InboundPolicy policy)
+    /// <param name="security">The PeerAuthentication modes, as the inbound handshake enforces them.</param>
+    public static void Write(Utf8JsonWriter json, InboundPolicy policy, TransportSecurity security)
     {
         json.WriteStartObject("inboundSecurity");
-        json.WriteString("mtlsMode", Mode(policy.MtlsMode));
+        json.WriteString("mtlsMode", Mode(security.InboundWorkloadMode));
         json.WriteStartObject("portMtls");
-        foreach (var (port, mode) in policy.PortMtls.OrderBy(p => p.Key))
+        foreach (var (port, mode) in security.InboundPortModes.OrderBy(p => p.Key))
         {
             json.WriteString(port.ToString(System.Globalization.CultureInfo.InvariantCulture), Mode(mode));
         }

@@ -11,7 +11,8 @@ namespace MeshDev.Proxy.Discovery;
 /// <summary>
 /// The connection-security part of a snapshot, in the form handshakes read it: the trust bundle, the
 /// PeerAuthentication mode of the inbound listener, and which upstream addresses are dialled with mTLS and whose
-/// SPIFFE ID each must present (secure naming).
+/// SPIFFE ID each must present (secure naming). It is the one reading of InboundSecurity's mtls_mode and port_mtls:
+/// what the handshake enforces is what the config dump shows.
 /// </summary>
 public sealed class TransportSecurity
 {
@@ -43,6 +44,12 @@ public sealed class TransportSecurity
 
     /// <summary>The snapshot's trust_bundle_pem; null when the snapshot carries none.</summary>
     public X509Certificate2Collection? TrustBundle { get; }
+
+    /// <summary>The workload-wide PeerAuthentication mode; unset is PERMISSIVE.</summary>
+    public MtlsMode InboundWorkloadMode => _inboundMode;
+
+    /// <summary>The port-level PeerAuthentication modes (portLevelMtls) that override the workload's, by service port.</summary>
+    public IReadOnlyDictionary<uint, MtlsMode> InboundPortModes => _portModes;
 
     /// <summary>The PeerAuthentication mode for connections to <paramref name="servicePort"/>: its port-level mode, else the workload's; unset is PERMISSIVE.</summary>
     public MtlsMode InboundMode(int servicePort) =>

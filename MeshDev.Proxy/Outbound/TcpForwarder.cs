@@ -7,6 +7,7 @@ using MeshDev.Proxy.Outbound.CircuitBreaking;
 using MeshDev.Proxy.Routing;
 using MeshDev.Proxy.Tcp;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Telemetry.Mesh;
 using Microsoft.AspNetCore.Connections;
 
 namespace MeshDev.Proxy.Outbound;
@@ -17,12 +18,14 @@ namespace MeshDev.Proxy.Outbound;
 /// of the destination's subset that outlier detection has not ejected, picked by the subset's balancer, within
 /// tcp.maxConnections (beyond it the connection is closed: upstream_cx_overflow); one connect within
 /// tcp.connectTimeout (a failure closes the connection and counts for outlier detection as a gateway error, so a dead
-/// endpoint is ejected); then bytes both ways until both sides have ended.
+/// endpoint is ejected); then bytes both ways until both sides have ended. Every connection is reported to Istio's
+/// TCP metrics, as the source, with the endpoint it went to.
 /// </summary>
 public sealed class TcpForwarder(
     SnapshotStore snapshots,
     ITcpUpstreamConnector connector,
     StatsRegistry stats,
+    ITcpTelemetry telemetry,
     ProxyOptions options,
     IHostApplicationLifetime lifetime,
     ILogger<TcpForwarder> logger)
@@ -38,6 +41,7 @@ public sealed class TcpForwarder(
             || cluster.Select(destination.Subset) is not { HealthyEndpoints.Length: > 0 } endpoints)
         {
             clusterStats.NoHealthyUpstream.Increment();
+            telemetry.OutboundOpened(destination.Service, endpoint: null).Closed(ResponseFlags.NoHealthyUpstream);
             logger.LogWarning("TCP connection for {Service} closed: no healthy endpoint of {Cluster}{Subset}.",
                 tableName, destination.Service, destination.Subset.Length == 0 ? "" : $" subset {destination.Subset}");
             return;
@@ -47,6 +51,7 @@ public sealed class TcpForwarder(
         if (available.Length == 0)
         {
             clusterStats.NoHealthyUpstream.Increment();
+            telemetry.OutboundOpened(destination.Service, endpoint: null).Closed(ResponseFlags.NoHealthyUpstream);
             return;
         }
 
@@ -55,6 +60,7 @@ public sealed class TcpForwarder(
         if (await endpoints.Breaker.AcquireAsync(endpoints.Limits with { MaxPending = 0 }, stopping) != Admission.Admitted)
         {
             clusterStats.Cluster.ConnectionOverflow.Increment();
+            telemetry.OutboundOpened(destination.Service, endpoint: null).Closed(ResponseFlags.UpstreamOverflow);
             return;
         }
 
@@ -62,11 +68,14 @@ public sealed class TcpForwarder(
         {
             var endpoint = endpoints.Pick((connection.RemoteEndPoint as IPEndPoint)?.Address, available);
             endpoint.Load.Started();
+            var connectionTelemetry = telemetry.OutboundOpened(destination.Service, endpoint);
+            var flags = ResponseFlags.None;
             try
             {
                 await using var upstream = await ConnectAsync(endpoint, endpoints, destination, clusterStats, stopping);
                 if (upstream is null)
                 {
+                    flags = ResponseFlags.UpstreamConnectionFailure;
                     return;
                 }
 
@@ -75,7 +84,20 @@ public sealed class TcpForwarder(
                 try
                 {
                     await using var downstream = new KestrelConnectionDuplex(connection);
-                    await TcpRelay.RunAsync(downstream, upstream, clusterStats.BytesSent, clusterStats.BytesReceived, stopping);
+                    await TcpRelay.RunAsync(
+                        downstream,
+                        upstream,
+                        toUpstream: bytes =>
+                        {
+                            clusterStats.BytesSent.Add(bytes);
+                            connectionTelemetry.Received(bytes);
+                        },
+                        toDownstream: bytes =>
+                        {
+                            clusterStats.BytesReceived.Add(bytes);
+                            connectionTelemetry.Sent(bytes);
+                        },
+                        stopping);
                 }
                 finally
                 {
@@ -84,6 +106,7 @@ public sealed class TcpForwarder(
             }
             finally
             {
+                connectionTelemetry.Closed(flags);
                 endpoint.Load.Finished();
             }
         }

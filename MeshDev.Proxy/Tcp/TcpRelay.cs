@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.Sockets;
-using MeshDev.Proxy.Telemetry;
 
 namespace MeshDev.Proxy.Tcp;
 
@@ -13,10 +12,10 @@ public static class TcpRelay
 {
     private const int BufferSize = 16 * 1024;
 
-    /// <param name="toUpstream">Counts the bytes the downstream sent on to the upstream.</param>
-    /// <param name="toDownstream">Counts the bytes the upstream sent back to the downstream.</param>
+    /// <param name="toUpstream">Told of the bytes the downstream sent on to the upstream, as each write completes.</param>
+    /// <param name="toDownstream">Told of the bytes the upstream sent back to the downstream, as each write completes.</param>
     /// <returns>True when both directions ended with a FIN; false when the connection was reset or cut off.</returns>
-    public static async Task<bool> RunAsync(ITcpDuplex downstream, ITcpDuplex upstream, Counter toUpstream, Counter toDownstream, CancellationToken cancellationToken)
+    public static async Task<bool> RunAsync(ITcpDuplex downstream, ITcpDuplex upstream, Action<int> toUpstream, Action<int> toDownstream, CancellationToken cancellationToken)
     {
         var up = CopyAsync(downstream, upstream, toUpstream, cancellationToken);
         var down = CopyAsync(upstream, downstream, toDownstream, cancellationToken);
@@ -33,7 +32,7 @@ public static class TcpRelay
         return upEnded && downEnded;
     }
 
-    private static async Task<bool> CopyAsync(ITcpDuplex from, ITcpDuplex to, Counter bytes, CancellationToken cancellationToken)
+    private static async Task<bool> CopyAsync(ITcpDuplex from, ITcpDuplex to, Action<int> relayed, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -48,7 +47,7 @@ public static class TcpRelay
                 }
 
                 await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                bytes.Add(read);
+                relayed(read);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
