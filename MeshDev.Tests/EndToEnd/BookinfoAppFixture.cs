@@ -48,7 +48,15 @@ public class BookinfoAppFixture : IAsyncLifetime
         await _app.StartAsync(startup.Token);
         foreach (var proxy in ProxyNames.Append("mesh"))
         {
-            await _app.ResourceNotifications.WaitForResourceHealthyAsync(proxy, startup.Token);
+            try
+            {
+                await _app.ResourceNotifications.WaitForResourceHealthyAsync(proxy, startup.Token);
+            }
+            catch (OperationCanceledException) when (proxy != "mesh")
+            {
+                // Say why: a proxy's /ready names what it still waits for (snapshot, certificate, app health).
+                throw new TimeoutException($"{proxy} did not become ready: {await ReadinessOfAsync(proxy)}");
+            }
         }
         await WaitForMeshInSyncAsync(TimeSpan.FromSeconds(60));
     }
@@ -56,6 +64,20 @@ public class BookinfoAppFixture : IAsyncLifetime
     /// <summary>Where a fixture adds to the AppHost's model before it is built (extra workloads, settings).</summary>
     protected virtual void ConfigureAppHost(IDistributedApplicationTestingBuilder builder)
     {
+    }
+
+    private async Task<string> ReadinessOfAsync(string proxy)
+    {
+        try
+        {
+            var admin = App.GetEndpoint(proxy, "admin");
+            using var response = await Http.GetAsync(new Uri(admin, "/ready"));
+            return $"/ready answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or InvalidOperationException)
+        {
+            return $"its admin listener did not answer ({exception.Message})";
+        }
     }
 
     /// <summary>A short disconnect grace period keeps the tests that stop workloads quick.</summary>
