@@ -29,7 +29,7 @@ public sealed partial class ConfigValidator
     private readonly IReadOnlySet<string> _knownServices;
     private readonly IReadOnlyDictionary<string, uint> _servicePorts;
     private readonly IReadOnlyDictionary<string, Discovery.ServiceProtocol> _protocols;
-    private readonly List<ConfigMessage> _messages = [];
+    private readonly ConfigReport _report = new();
 
     private ConfigValidator(
         IReadOnlyList<ConfigResource> config,
@@ -71,23 +71,16 @@ public sealed partial class ConfigValidator
             }
         }
 
-        validator._messages.AddRange(Security.SecurityValidator.Validate(config));
-        return validator._messages;
+        Security.SecurityValidator.Validate(config, validator._report);
+        return validator._report.Messages;
     }
 
-    private void Error(ConfigResource resource, string field, string message) => Report(resource, field, message, ConfigSeverity.Error);
+    private void Error(ConfigResource resource, string field, string message) => _report.Error(resource, field, message);
 
-    private void Warning(ConfigResource resource, string field, string message) => Report(resource, field, message, ConfigSeverity.Warning);
-
-    private void Report(ConfigResource resource, string field, string message, ConfigSeverity severity)
-    {
-        var (line, column) = resource.Locate(field);
-        _messages.Add(new ConfigMessage(resource.Source, line, column, resource.Kind, resource.Metadata.Namespace, resource.Metadata.Name,
-            field, message, severity));
-    }
+    private void Warning(ConfigResource resource, string field, string message) => _report.Warning(resource, field, message);
 
     private void Unsupported(ConfigResource resource, string field, string what, string? instead = null) =>
-        Error(resource, field, $"{what} is {NotSupported}; remove {field}{(instead is null ? "" : $" ({instead})")}.");
+        _report.Unsupported(resource, field, what, instead);
 
     private void CheckDuplicates()
     {

@@ -8,13 +8,12 @@ namespace MeshDev.Core.Config.Security;
 /// refuses by name what MeshDev does not enforce (CUSTOM, targetRef, ...): a security policy that is silently
 /// dropped is worse than one that is refused.
 /// </summary>
-internal sealed class SecurityValidator
+internal sealed class SecurityValidator(ConfigReport report)
 {
-    private readonly List<ConfigMessage> _messages = [];
-
-    public static IReadOnlyList<ConfigMessage> Validate(IReadOnlyList<ConfigResource> config)
+    /// <summary>Adds what is wrong with the security resources of <paramref name="config"/> to <paramref name="report"/>.</summary>
+    public static void Validate(IReadOnlyList<ConfigResource> config, ConfigReport report)
     {
-        var validator = new SecurityValidator();
+        var validator = new SecurityValidator(report);
         foreach (var resource in config)
         {
             switch (resource)
@@ -32,22 +31,14 @@ internal sealed class SecurityValidator
         }
 
         validator.CheckOneScopeWidePeerAuthentication(config.OfType<PeerAuthenticationResource>());
-        return validator._messages;
     }
 
-    private void Error(ConfigResource resource, string field, string message) => Report(resource, field, message, ConfigSeverity.Error);
+    private void Error(ConfigResource resource, string field, string message) => report.Error(resource, field, message);
 
-    private void Warning(ConfigResource resource, string field, string message) => Report(resource, field, message, ConfigSeverity.Warning);
-
-    private void Report(ConfigResource resource, string field, string message, ConfigSeverity severity)
-    {
-        var (line, column) = resource.Locate(field);
-        _messages.Add(new ConfigMessage(resource.Source, line, column, resource.Kind, resource.Metadata.Namespace, resource.Metadata.Name,
-            field, message, severity));
-    }
+    private void Warning(ConfigResource resource, string field, string message) => report.Warning(resource, field, message);
 
     private void Unsupported(ConfigResource resource, string field, string what, string? instead = null) =>
-        Error(resource, field, $"{what} is {ConfigValidator.NotSupported}; remove {field}{(instead is null ? "" : $" ({instead})")}.");
+        report.Unsupported(resource, field, what, instead);
 
     private void CheckSelector(ConfigResource resource, WorkloadSelectorSpec? selector)
     {
