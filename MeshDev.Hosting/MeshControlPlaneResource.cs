@@ -49,6 +49,9 @@ public sealed class MeshControlPlaneResource(string name, string command, string
     /// <summary>Every sidecar in the mesh, by the mesh service it belongs to.</summary>
     internal List<MeshSidecarResource> Sidecars { get; } = [];
 
+    /// <summary>A client of the control plane's HTTP API, for the AppHost's own calls to it (buttons, proxy status).</summary>
+    internal HttpClient CreateApiClient(TimeSpan timeout) => new() { BaseAddress = new Uri(HttpEndpoint.Url), Timeout = timeout };
+
     /// <summary>What the dashboard's mesh traffic buttons have applied, per service.</summary>
     internal TrafficCommandState TrafficCommandState { get; } = new();
 }

@@ -55,7 +55,7 @@ internal static class MeshTrafficCommands
 
     private static async Task<ExecuteCommandResult> ApplyAsync(MeshSidecarResource sidecar, ServiceTrafficState state, CancellationToken cancellationToken)
     {
-        using var client = CreateClient(sidecar.ControlPlane);
+        using var client = sidecar.ControlPlane.CreateApiClient(TimeSpan.FromSeconds(10));
         string? subset = null;
         var documents = new List<string>();
         if (state.Version is { } version)
@@ -86,7 +86,7 @@ internal static class MeshTrafficCommands
     private static async Task<ExecuteCommandResult> ClearAsync(MeshSidecarResource sidecar, CancellationToken cancellationToken)
     {
         sidecar.ControlPlane.TrafficCommandState.Clear(sidecar.Service);
-        using var client = CreateClient(sidecar.ControlPlane);
+        using var client = sidecar.ControlPlane.CreateApiClient(TimeSpan.FromSeconds(10));
         // The route goes before the rule whose subsets it may name.
         foreach (var kind in new[] { "VirtualService", "DestinationRule" })
         {
@@ -220,9 +220,6 @@ internal static class MeshTrafficCommands
             return $"HTTP {(int)response.StatusCode}: {body}";
         }
     }
-
-    private static HttpClient CreateClient(MeshControlPlaneResource controlPlane) =>
-        new() { BaseAddress = new Uri(controlPlane.HttpEndpoint.Url), Timeout = TimeSpan.FromSeconds(10) };
 
     internal static string ResourceName(string service) => $"aspire-{service}";
 }
