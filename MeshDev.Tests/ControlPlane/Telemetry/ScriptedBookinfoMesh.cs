@@ -77,8 +77,9 @@ public sealed class ScriptedBookinfoMesh : IAsyncDisposable
         Metrics.Flow(ProductPage, ReviewsV2, perVersion, latencyMs: 14);
         Metrics.Flow(ProductPage, ReviewsV3, perVersion, latencyMs: 15);
         Metrics.Flow(ReviewsV2, Ratings, perVersion, latencyMs: 3);
-        // One edge in trouble, as Istio's v-faulty ratings would be.
-        Metrics.Flow(ReviewsV3, Ratings, perVersion, errorShare: 0.25, latencyMs: 3);
+        // One edge in trouble, as Istio's v-faulty ratings would be. It carries twice v2's rate so that a 3 s window
+        // holds about a dozen of its requests: with six, one request more or less moves its 5xx share by ten points.
+        Metrics.Flow(ReviewsV3, Ratings, perVersion * 2, errorShare: 0.25, latencyMs: 3);
     }
 
     public async ValueTask DisposeAsync()
