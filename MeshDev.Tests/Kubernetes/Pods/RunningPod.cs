@@ -114,6 +114,14 @@ public sealed class RunningPod : IAsyncDisposable
         }));
     }
 
+    /// <summary>Runs a command in one of the pod's containers, as <c>kubectl exec</c> does.</summary>
+    public async Task<ExecResult> ExecAsync(string container, IList<string> command, CancellationToken cancellation)
+    {
+        var running = _containers.SingleOrDefault(c => c.Spec.Name == container).Running
+            ?? throw new InvalidOperationException($"pod {Identity.Name} has no container {container} ({string.Join(", ", _containers.Select(c => c.Spec.Name))})");
+        return await running.ExecAsync(command, cancellation);
+    }
+
     /// <summary>The last lines each container of the pod wrote, for a failure message.</summary>
     public async Task<string> LogsAsync()
     {
