@@ -17,6 +17,11 @@ internal static class MeshDevFlavorWriter
     public const string ConfigMapName = "meshdev-mesh-config";
     public const string BootstrapSecret = "meshdev-bootstrap";
     public const string BootstrapSecretKey = "key";
+    public const string ApiTokenSecret = "meshdev-api-token";
+    public const string ApiTokenSecretKey = "token";
+    /// <summary>The control plane's API credential and the host names it answers to (Mesh:ControlPlane:ApiToken, :AllowedHosts).</summary>
+    public const string ApiTokenVariable = "Mesh__ControlPlane__ApiToken";
+    public const string AllowedHostsVariable = "Mesh__ControlPlane__AllowedHosts";
     public const string TokenSecretPrefix = "meshdev-token-";
     public const string TokenSecretKey = "token";
     public const string ProxyContainer = "meshdev-proxy";
@@ -35,7 +40,7 @@ internal static class MeshDevFlavorWriter
             tree.Add(new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = Meta(ns) });
         }
 
-        WriteControlPlane(tree, topology, options);
+        WriteControlPlane(tree, topology, ns, options);
         foreach (var serviceAccount in topology.Workloads.Select(w => w.ServiceAccount).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             tree.Add(ServiceAccount(serviceAccount));
@@ -46,7 +51,7 @@ internal static class MeshDevFlavorWriter
         }
         foreach (var workload in topology.Workloads)
         {
-            tree.Add(Deployment(workload.Name, workload.Labels.ToDictionary(), options.Replicas, WorkloadPod(workload, topology, ns, options)));
+            tree.Add(Deployment(workload.Name, workload.Labels.ToDictionary(), options.Replicas, WorkloadPod(workload, topology, options)));
         }
         if (topology.Gateway is { } gateway)
         {
@@ -55,7 +60,7 @@ internal static class MeshDevFlavorWriter
         return tree;
     }
 
-    private static void WriteControlPlane(KustomizeTree tree, MeshTopology topology, KubernetesOptions options)
+    private static void WriteControlPlane(KustomizeTree tree, MeshTopology topology, string ns, KubernetesOptions options)
     {
         var controlPlane = topology.ControlPlane;
         var labels = new Dictionary<string, string> { ["app"] = ControlPlaneName };
@@ -82,6 +87,10 @@ internal static class MeshDevFlavorWriter
         env.Add(Env(MeshEnv(MeshEnvironment.ControlPlane.DataDirectory), DataMountPath));
         env.Add(Env(MeshEnv(MeshEnvironment.ControlPlane.TrustDomain), controlPlane.TrustDomain));
         env.Add(SecretEnv(MeshEnv(MeshEnvironment.ControlPlane.BootstrapKey), BootstrapSecret, BootstrapSecretKey));
+        env.Add(SecretEnv(ApiTokenVariable, ApiTokenSecret, ApiTokenSecretKey));
+        // In-cluster clients reach the API by the Service's names; any other Host header is refused.
+        env.Add(Env(AllowedHostsVariable, string.Join(",",
+            ControlPlaneName, $"{ControlPlaneName}.{ns}", $"{ControlPlaneName}.{ns}.svc", $"{ControlPlaneName}.{ns}.svc.cluster.local")));
 
         var mounts = new List<V1VolumeMount>
         {
@@ -102,7 +111,8 @@ internal static class MeshDevFlavorWriter
             volumes.Add(new V1Volume { Name = "ca", Secret = new V1SecretVolumeSource { SecretName = caSecret } });
         }
 
-        var health = new V1HTTPGetAction { Path = "/health", Port = "http" };
+        // The kubelet would send the pod's IP as Host, which the API does not answer to.
+        var health = new V1HTTPGetAction { Path = "/health", Port = "http", HttpHeaders = [new V1HTTPHeader { Name = "Host", Value = "localhost" }] };
         var container = new V1Container
         {
             Name = "controlplane",
@@ -163,7 +173,7 @@ internal static class MeshDevFlavorWriter
         };
     }
 
-    private static V1PodSpec WorkloadPod(MeshWorkloadTopology workload, MeshTopology topology, string ns, KubernetesOptions options)
+    private static V1PodSpec WorkloadPod(MeshWorkloadTopology workload, MeshTopology topology, KubernetesOptions options)
     {
         var appEnv = new List<V1EnvVar> { Env("ASPNETCORE_URLS", $"http://127.0.0.1:{MeshDevPorts.App}") };
         var proxyEnv = new List<V1EnvVar>
@@ -172,7 +182,8 @@ internal static class MeshDevFlavorWriter
             FieldEnv(MeshEnv(MeshEnvironment.Proxy.ProxyId), "metadata.name"),
             Env(MeshEnv(MeshEnvironment.Proxy.Workload), workload.Name),
             Env(MeshEnv(MeshEnvironment.Proxy.Service), workload.Service),
-            Env(MeshEnv(MeshEnvironment.Proxy.Namespace), ns),
+            // The mesh's namespace as the AppHost declares it, which identities and config name, wherever the pod runs.
+            Env(MeshEnv(MeshEnvironment.Proxy.Namespace), topology.ControlPlane.Namespace),
         };
         proxyEnv.AddRange(workload.Labels.OrderBy(l => l.Key, StringComparer.Ordinal)
             .Select(label => Env(MeshEnv($"{MeshEnvironment.Proxy.Labels}:{label.Key}"), label.Value)));

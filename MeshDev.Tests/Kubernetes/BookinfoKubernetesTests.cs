@@ -140,7 +140,7 @@ public sealed class BookinfoKubernetesTests
 
         var key = "a-bootstrap-key-for-this-test-only";
         var secrets = DeploySecrets.Create(tree.Directory, bootstrapKey: key);
-        Assert.Equal(["meshdev-bootstrap", "meshdev-token-bookinfo-details", "meshdev-token-bookinfo-productpage", "meshdev-token-bookinfo-ratings",
+        Assert.Equal(["meshdev-bootstrap", "meshdev-api-token", "meshdev-token-bookinfo-details", "meshdev-token-bookinfo-productpage", "meshdev-token-bookinfo-ratings",
                       "meshdev-token-bookinfo-reviews", "meshdev-token-istio-ingressgateway-service-account"],
             secrets.Select(s => s.Metadata.Name));
         Assert.Equal(key, Encoding.UTF8.GetString(secrets[0].Data["key"]));
