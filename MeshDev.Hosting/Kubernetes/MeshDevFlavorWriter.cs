@@ -41,14 +41,7 @@ internal static class MeshDevFlavorWriter
         }
 
         WriteControlPlane(tree, topology, ns, options);
-        foreach (var serviceAccount in topology.Workloads.Select(w => w.ServiceAccount).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-        {
-            tree.Add(ServiceAccount(serviceAccount));
-        }
-        foreach (var service in topology.Services)
-        {
-            tree.Add(MeshService(service.Key, service.First()));
-        }
+        AddWorkloadIdentitiesAndServices(tree, topology);
         foreach (var workload in topology.Workloads)
         {
             tree.Add(Deployment(workload.Name, workload.Labels.ToDictionary(), options.Replicas, WorkloadPod(workload, topology, options)));
@@ -154,23 +147,6 @@ internal static class MeshDevFlavorWriter
                 ],
             },
         });
-    }
-
-    private static V1Service MeshService(string service, MeshWorkloadTopology instance)
-    {
-        var portName = PortName(instance.Protocol);
-        return new V1Service
-        {
-            ApiVersion = "v1",
-            Kind = "Service",
-            Metadata = Meta(service, new Dictionary<string, string> { ["app"] = service, ["service"] = service }),
-            Spec = new V1ServiceSpec
-            {
-                Selector = new Dictionary<string, string> { ["app"] = service },
-                // Traffic to the pod enters through the sidecar's inbound listener.
-                Ports = [ServicePort(instance.ServicePort, portName, AppProtocol(instance.Protocol), portName)],
-            },
-        };
     }
 
     private static V1PodSpec WorkloadPod(MeshWorkloadTopology workload, MeshTopology topology, KubernetesOptions options)
