@@ -263,7 +263,8 @@ internal static class MeshDevFlavorWriter
 
     private static V1Container Proxy(KubernetesOptions options, List<V1EnvVar> env, List<V1ContainerPort> ports)
     {
-        var ready = new V1HTTPGetAction { Path = MeshDevPorts.HealthPath, Port = MeshDevPorts.HealthPortName };
+        var ready = new V1HTTPGetAction { Path = MeshDevPorts.ReadyPath, Port = MeshDevPorts.HealthPortName };
+        var started = new V1HTTPGetAction { Path = MeshDevPorts.StartedPath, Port = MeshDevPorts.HealthPortName };
         return new V1Container
         {
             Name = ProxyContainer,
@@ -271,8 +272,9 @@ internal static class MeshDevFlavorWriter
             ImagePullPolicy = "IfNotPresent",
             Env = env,
             Ports = ports,
-            // Ready once it holds a snapshot from the control plane (and, with mTLS, its certificate).
-            StartupProbe = new V1Probe { HttpGet = ready, PeriodSeconds = 1, FailureThreshold = 120 },
+            // Started once it holds a snapshot from the control plane (and, with mTLS, its certificate): the kubelet
+            // starts the app only then, so this cannot wait for the app. Ready once its app is healthy too.
+            StartupProbe = new V1Probe { HttpGet = started, PeriodSeconds = 1, FailureThreshold = 120 },
             ReadinessProbe = new V1Probe { HttpGet = ready, PeriodSeconds = 5 },
             SecurityContext = Restricted(),
         };

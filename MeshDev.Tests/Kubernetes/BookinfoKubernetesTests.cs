@@ -76,8 +76,9 @@ public sealed class BookinfoKubernetesTests
         Assert.Equal("bookinfo-reviews", reviews.Spec.ServiceAccountName);
         var proxy = Assert.Single(reviews.Spec.InitContainers);
         Assert.Equal(("meshdev-proxy", "Always", "meshdev/proxy:latest"), (proxy.Name, proxy.RestartPolicy, proxy.Image));
-        Assert.NotNull(proxy.StartupProbe.HttpGet);
-        Assert.NotNull(proxy.ReadinessProbe.HttpGet);
+        // The kubelet starts the app only once its native sidecar has started, so that probe leaves the app out.
+        Assert.Equal(("/healthz/started", "health"), (proxy.StartupProbe.HttpGet.Path, proxy.StartupProbe.HttpGet.Port.Value));
+        Assert.Equal(("/healthz/ready", "health"), (proxy.ReadinessProbe.HttpGet.Path, proxy.ReadinessProbe.HttpGet.Port.Value));
         Assert.Equal("status.podIP", Env(proxy, "Mesh__Inbound__AdvertiseAddress").ValueFrom.FieldRef.FieldPath);
         var app = Assert.Single(reviews.Spec.Containers);
         Assert.Equal("http://127.0.0.1:8080", Env(app, "ASPNETCORE_URLS").Value);
