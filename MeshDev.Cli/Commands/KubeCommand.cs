@@ -19,7 +19,7 @@ public static class KubeCommand
         var secrets = new Command("secrets", """
             Print the Secrets the tree refers to, as YAML for `kubectl apply -f -`: meshdev-bootstrap (a new random key)
             and meshdev-token-<service account> for every proxy identity in the tree, minted with that key. Running it
-            again makes a new key: restart the mesh's pods afterwards.
+            again makes a new key: restart the mesh's pods afterwards. Also meshdev-api-token, the control plane API's credential.
             """)
         {
             tree, caCert, caKey, caSecret,

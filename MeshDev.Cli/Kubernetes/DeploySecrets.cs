@@ -10,13 +10,15 @@ namespace MeshDev.Cli.Kubernetes;
 
 /// <summary>
 /// The Secrets a MeshDev Kubernetes tree refers to and never contains: the bootstrap key the control plane checks
-/// tokens with, and one bootstrap token per proxy identity, minted with that key. Made at deploy time, from the
+/// tokens with, the credential of its HTTP API, and one bootstrap token per proxy identity, minted with that key. Made at deploy time, from the
 /// identities the tree's Deployments name, so the tree stays free of credentials.
 /// </summary>
 public static class DeploySecrets
 {
     private const string TokenVariable = "Mesh__Identity__Token";
     private static readonly string BootstrapKeyVariable = MeshEnvironment.ToEnvironmentVariable(MeshEnvironment.ControlPlane.BootstrapKey);
+    private const string ApiTokenVariable = "Mesh__ControlPlane__ApiToken";
+    private const string RandomAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
     /// <param name="treeDirectory">A folder the publish step wrote (kustomization.yaml and one object per file).</param>
     /// <param name="bootstrapKey">The key to use; a new random one when null.</param>
@@ -29,12 +31,7 @@ public static class DeploySecrets
             .SelectMany(d => (d.Spec.Template.Spec.InitContainers ?? []).Concat(d.Spec.Template.Spec.Containers ?? []))
             .ToList();
 
-        var bootstrapSecrets = containers
-            .SelectMany(c => c.Env ?? [])
-            .Where(e => e.Name == BootstrapKeyVariable && e.ValueFrom?.SecretKeyRef is not null)
-            .Select(e => e.ValueFrom.SecretKeyRef)
-            .DistinctBy(s => (s.Name, s.Key))
-            .ToList();
+        var bootstrapSecrets = SecretRefs(containers, BootstrapKeyVariable);
         if (bootstrapSecrets.Count != 1)
         {
             throw new MeshctlException(
@@ -42,13 +39,18 @@ public static class DeploySecrets
                 "Is this the meshdev flavour's output? The istio flavour needs no MeshDev secrets.", ExitCodes.UsageOrUnreachable);
         }
 
-        bootstrapKey ??= RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 48);
+        bootstrapKey ??= RandomNumberGenerator.GetString(RandomAlphabet, 48);
         if (bootstrapKey.Length < BootstrapToken.MinimumKeyLength)
         {
             throw new MeshctlException($"The bootstrap key must be at least {BootstrapToken.MinimumKeyLength} characters.", ExitCodes.UsageOrUnreachable);
         }
 
         var secrets = new List<V1Secret> { Secret(bootstrapSecrets[0].Name, ns, bootstrapSecrets[0].Key, bootstrapKey) };
+        // The credential of the control plane's HTTP API, for meshctl and other clients inside the cluster.
+        foreach (var apiToken in SecretRefs(containers, ApiTokenVariable))
+        {
+            secrets.Add(Secret(apiToken.Name, ns, apiToken.Key, RandomNumberGenerator.GetString(RandomAlphabet, 48)));
+        }
         foreach (var (secretRef, identity) in containers.SelectMany(Tokens).DistinctBy(t => t.Secret.Name).OrderBy(t => t.Secret.Name, StringComparer.Ordinal))
         {
             secrets.Add(Secret(secretRef.Name, ns, secretRef.Key, BootstrapToken.Mint(bootstrapKey, identity)));
@@ -62,6 +64,14 @@ public static class DeploySecrets
         }
         return secrets;
     }
+
+    private static List<V1SecretKeySelector> SecretRefs(IEnumerable<V1Container> containers, string variable) =>
+        containers
+            .SelectMany(c => c.Env ?? [])
+            .Where(e => e.Name == variable && e.ValueFrom?.SecretKeyRef is not null)
+            .Select(e => e.ValueFrom.SecretKeyRef)
+            .DistinctBy(s => (s.Name, s.Key))
+            .ToList();
 
     /// <summary>The Secrets as one YAML stream, for <c>| kubectl apply -f -</c>.</summary>
     public static string ToYaml(IEnumerable<V1Secret> secrets) =>

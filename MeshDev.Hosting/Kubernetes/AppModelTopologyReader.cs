@@ -38,11 +38,11 @@ internal static class AppModelTopologyReader
     private static int ServicePortOf(MeshControlPlaneResource controlPlane, string service) =>
         controlPlane.Sidecars.First(sidecar => sidecar.Service == service).ServicePort;
 
-    /// <summary>A project's image is named after its project file (Bookinfo.Reviews: bookinfo-reviews); a container keeps its own.</summary>
-    private static string ImageOf(IResource app) => app switch
+    private static WorkloadImage ImageOf(IResource app) => app switch
     {
-        ProjectResource project => WorkloadImages.FromProjectPath(project.GetProjectMetadata().ProjectPath),
-        _ when app.TryGetLastAnnotation<ContainerImageAnnotation>(out var image) => image.Image,
+        ProjectResource project => WorkloadImage.FromProjectPath(project.GetProjectMetadata().ProjectPath),
+        _ when app.TryGetLastAnnotation<ContainerImageAnnotation>(out var image) => WorkloadImage.Container(
+            (image.Registry is { Length: > 0 } registry ? $"{registry}/" : "") + image.Image + (image.Tag is { Length: > 0 } tag ? $":{tag}" : "")),
         _ => throw new DistributedApplicationException(
             $"'{app.Name}' is neither a project nor a container; MeshDev cannot say which image runs it on Kubernetes."),
     };

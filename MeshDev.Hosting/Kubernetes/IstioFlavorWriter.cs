@@ -24,26 +24,7 @@ internal static class IstioFlavorWriter
             Kind = "Namespace",
             Metadata = Meta(ns, new Dictionary<string, string> { ["istio-injection"] = "enabled" }),
         });
-        foreach (var serviceAccount in topology.Workloads.Select(w => w.ServiceAccount).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-        {
-            tree.Add(ServiceAccount(serviceAccount));
-        }
-        foreach (var service in topology.Services)
-        {
-            var instance = service.First();
-            var portName = PortName(instance.Protocol);
-            tree.Add(new V1Service
-            {
-                ApiVersion = "v1",
-                Kind = "Service",
-                Metadata = Meta(service.Key, new Dictionary<string, string> { ["app"] = service.Key, ["service"] = service.Key }),
-                Spec = new V1ServiceSpec
-                {
-                    Selector = new Dictionary<string, string> { ["app"] = service.Key },
-                    Ports = [ServicePort(instance.ServicePort, portName, AppProtocol(instance.Protocol), portName)],
-                },
-            });
-        }
+        AddWorkloadIdentitiesAndServices(tree, topology);
         foreach (var workload in topology.Workloads)
         {
             tree.Add(Deployment(workload.Name, workload.Labels.ToDictionary(), options.Replicas, Pod(workload, options)));

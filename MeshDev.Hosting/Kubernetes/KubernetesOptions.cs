@@ -101,6 +101,8 @@ public sealed record KubernetesOptions
         }
     }
 
+    internal string Image(WorkloadImage image) => image.IsProject ? Image(image.Reference) : image.Reference;
+
     internal string Image(string name) =>
         (ImageRegistry.Length == 0 ? name : $"{ImageRegistry.TrimEnd('/')}/{name}") + ":" + ImageTag;
 

@@ -13,11 +13,11 @@ namespace MeshDev.Hosting.Kubernetes;
 /// The publish step that writes the mesh as a kustomize tree: <c>aspire publish -o &lt;dir&gt;</c>, or
 /// <c>dotnet run --project &lt;AppHost&gt; -- --operation publish --step publish --output-path &lt;dir&gt;</c>.
 /// </summary>
-internal static class KubernetesPublishing
+public static class KubernetesPublishing
 {
     public const string StepName = "meshdev-kubernetes";
 
-    public static void AddStep(IDistributedApplicationBuilder builder, MeshControlPlaneResource controlPlane)
+    internal static void AddStep(IDistributedApplicationBuilder builder, MeshControlPlaneResource controlPlane)
     {
         var appHostDirectory = builder.AppHostDirectory;
         var configuration = builder.Configuration;
@@ -29,17 +29,19 @@ internal static class KubernetesPublishing
             var output = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
             var tree = Write(topology, options, output);
             context.Logger.LogInformation("Wrote the mesh's Kubernetes objects ({Flavor} flavour, {Count} files) to {Output}.",
-                options.Flavor, tree.Files.Count, output);
+                options.Flavor, tree.Count, output);
             context.Summary.Add("Kubernetes", $"{output} ({options.Flavor}): kubectl apply -k {output}");
         }, dependsOn: WellKnownPipelineSteps.PublishPrereq, requiredBy: WellKnownPipelineSteps.Publish);
     }
 
-    public static KustomizeTree Write(MeshTopology topology, KubernetesOptions options, string output)
+    /// <summary>Writes <paramref name="topology"/> into <paramref name="output"/> as the options say; returns the files written.</summary>
+    public static IReadOnlyList<string> Write(MeshTopology topology, KubernetesOptions options, string output)
     {
+        options.Validate();
         var tree = options.Flavor == KubernetesFlavor.Istio
             ? IstioFlavorWriter.Write(topology, options)
             : MeshDevFlavorWriter.Write(topology, options);
         tree.WriteTo(output);
-        return tree;
+        return tree.Files;
     }
 }

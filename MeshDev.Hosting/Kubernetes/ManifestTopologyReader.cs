@@ -79,10 +79,10 @@ public static class ManifestTopologyReader
         return new MeshTopology(controlPlane, workloads, gateway);
     }
 
-    private static string ImageOf(JsonObject app, string name, string source) => (string?)app["type"] switch
+    private static WorkloadImage ImageOf(JsonObject app, string name, string source) => (string?)app["type"] switch
     {
-        "project.v0" or "project.v1" => WorkloadImages.FromProjectPath(Text(app, "path", source, name)),
-        "container.v0" or "container.v1" when app["image"] is not null => Text(app, "image", source, name),
+        "project.v0" or "project.v1" => WorkloadImage.FromProjectPath(Text(app, "path", source, name)),
+        "container.v0" or "container.v1" when app["image"] is not null => WorkloadImage.Container(Text(app, "image", source, name)),
         var type => throw new DistributedApplicationException(
             $"{source}: '{name}' is a {type}; MeshDev cannot say which image runs it on Kubernetes."),
     };

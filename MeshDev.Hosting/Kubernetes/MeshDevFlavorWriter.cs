@@ -17,6 +17,11 @@ internal static class MeshDevFlavorWriter
     public const string ConfigMapName = "meshdev-mesh-config";
     public const string BootstrapSecret = "meshdev-bootstrap";
     public const string BootstrapSecretKey = "key";
+    public const string ApiTokenSecret = "meshdev-api-token";
+    public const string ApiTokenSecretKey = "token";
+    /// <summary>The control plane's API credential and the host names it answers to (Mesh:ControlPlane:ApiToken, :AllowedHosts).</summary>
+    public const string ApiTokenVariable = "Mesh__ControlPlane__ApiToken";
+    public const string AllowedHostsVariable = "Mesh__ControlPlane__AllowedHosts";
     public const string TokenSecretPrefix = "meshdev-token-";
     public const string TokenSecretKey = "token";
     public const string ProxyContainer = "meshdev-proxy";
@@ -35,18 +40,11 @@ internal static class MeshDevFlavorWriter
             tree.Add(new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = Meta(ns) });
         }
 
-        WriteControlPlane(tree, topology, options);
-        foreach (var serviceAccount in topology.Workloads.Select(w => w.ServiceAccount).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-        {
-            tree.Add(ServiceAccount(serviceAccount));
-        }
-        foreach (var service in topology.Services)
-        {
-            tree.Add(MeshService(service.Key, service.First()));
-        }
+        WriteControlPlane(tree, topology, ns, options);
+        AddWorkloadIdentitiesAndServices(tree, topology);
         foreach (var workload in topology.Workloads)
         {
-            tree.Add(Deployment(workload.Name, workload.Labels.ToDictionary(), options.Replicas, WorkloadPod(workload, topology, ns, options)));
+            tree.Add(Deployment(workload.Name, workload.Labels.ToDictionary(), options.Replicas, WorkloadPod(workload, topology, options)));
         }
         if (topology.Gateway is { } gateway)
         {
@@ -55,7 +53,7 @@ internal static class MeshDevFlavorWriter
         return tree;
     }
 
-    private static void WriteControlPlane(KustomizeTree tree, MeshTopology topology, KubernetesOptions options)
+    private static void WriteControlPlane(KustomizeTree tree, MeshTopology topology, string ns, KubernetesOptions options)
     {
         var controlPlane = topology.ControlPlane;
         var labels = new Dictionary<string, string> { ["app"] = ControlPlaneName };
@@ -82,6 +80,10 @@ internal static class MeshDevFlavorWriter
         env.Add(Env(MeshEnv(MeshEnvironment.ControlPlane.DataDirectory), DataMountPath));
         env.Add(Env(MeshEnv(MeshEnvironment.ControlPlane.TrustDomain), controlPlane.TrustDomain));
         env.Add(SecretEnv(MeshEnv(MeshEnvironment.ControlPlane.BootstrapKey), BootstrapSecret, BootstrapSecretKey));
+        env.Add(SecretEnv(ApiTokenVariable, ApiTokenSecret, ApiTokenSecretKey));
+        // In-cluster clients reach the API by the Service's names; any other Host header is refused.
+        env.Add(Env(AllowedHostsVariable, string.Join(",",
+            ControlPlaneName, $"{ControlPlaneName}.{ns}", $"{ControlPlaneName}.{ns}.svc", $"{ControlPlaneName}.{ns}.svc.cluster.local")));
 
         var mounts = new List<V1VolumeMount>
         {
@@ -102,7 +104,8 @@ internal static class MeshDevFlavorWriter
             volumes.Add(new V1Volume { Name = "ca", Secret = new V1SecretVolumeSource { SecretName = caSecret } });
         }
 
-        var health = new V1HTTPGetAction { Path = "/health", Port = "http" };
+        // The kubelet would send the pod's IP as Host, which the API does not answer to.
+        var health = new V1HTTPGetAction { Path = "/health", Port = "http", HttpHeaders = [new V1HTTPHeader { Name = "Host", Value = "localhost" }] };
         var container = new V1Container
         {
             Name = "controlplane",
@@ -146,24 +149,7 @@ internal static class MeshDevFlavorWriter
         });
     }
 
-    private static V1Service MeshService(string service, MeshWorkloadTopology instance)
-    {
-        var portName = PortName(instance.Protocol);
-        return new V1Service
-        {
-            ApiVersion = "v1",
-            Kind = "Service",
-            Metadata = Meta(service, new Dictionary<string, string> { ["app"] = service, ["service"] = service }),
-            Spec = new V1ServiceSpec
-            {
-                Selector = new Dictionary<string, string> { ["app"] = service },
-                // Traffic to the pod enters through the sidecar's inbound listener.
-                Ports = [ServicePort(instance.ServicePort, portName, AppProtocol(instance.Protocol), portName)],
-            },
-        };
-    }
-
-    private static V1PodSpec WorkloadPod(MeshWorkloadTopology workload, MeshTopology topology, string ns, KubernetesOptions options)
+    private static V1PodSpec WorkloadPod(MeshWorkloadTopology workload, MeshTopology topology, KubernetesOptions options)
     {
         var appEnv = new List<V1EnvVar> { Env("ASPNETCORE_URLS", $"http://127.0.0.1:{MeshDevPorts.App}") };
         var proxyEnv = new List<V1EnvVar>
@@ -172,7 +158,8 @@ internal static class MeshDevFlavorWriter
             FieldEnv(MeshEnv(MeshEnvironment.Proxy.ProxyId), "metadata.name"),
             Env(MeshEnv(MeshEnvironment.Proxy.Workload), workload.Name),
             Env(MeshEnv(MeshEnvironment.Proxy.Service), workload.Service),
-            Env(MeshEnv(MeshEnvironment.Proxy.Namespace), ns),
+            // The mesh's namespace as the AppHost declares it, which identities and config name, wherever the pod runs.
+            Env(MeshEnv(MeshEnvironment.Proxy.Namespace), topology.ControlPlane.Namespace),
         };
         proxyEnv.AddRange(workload.Labels.OrderBy(l => l.Key, StringComparer.Ordinal)
             .Select(label => Env(MeshEnv($"{MeshEnvironment.Proxy.Labels}:{label.Key}"), label.Value)));
@@ -276,7 +263,8 @@ internal static class MeshDevFlavorWriter
 
     private static V1Container Proxy(KubernetesOptions options, List<V1EnvVar> env, List<V1ContainerPort> ports)
     {
-        var ready = new V1HTTPGetAction { Path = MeshDevPorts.HealthPath, Port = MeshDevPorts.HealthPortName };
+        var ready = new V1HTTPGetAction { Path = MeshDevPorts.ReadyPath, Port = MeshDevPorts.HealthPortName };
+        var started = new V1HTTPGetAction { Path = MeshDevPorts.StartedPath, Port = MeshDevPorts.HealthPortName };
         return new V1Container
         {
             Name = ProxyContainer,
@@ -284,8 +272,9 @@ internal static class MeshDevFlavorWriter
             ImagePullPolicy = "IfNotPresent",
             Env = env,
             Ports = ports,
-            // Ready once it holds a snapshot from the control plane (and, with mTLS, its certificate).
-            StartupProbe = new V1Probe { HttpGet = ready, PeriodSeconds = 1, FailureThreshold = 120 },
+            // Started once it holds a snapshot from the control plane (and, with mTLS, its certificate): the kubelet
+            // starts the app only then, so this cannot wait for the app. Ready once its app is healthy too.
+            StartupProbe = new V1Probe { HttpGet = started, PeriodSeconds = 1, FailureThreshold = 120 },
             ReadinessProbe = new V1Probe { HttpGet = ready, PeriodSeconds = 5 },
             SecurityContext = Restricted(),
         };

@@ -17,5 +17,6 @@ internal static class MeshDevPorts
     public const int Gateway = 8080;
 
     public const string HealthPortName = "health";
-    public const string HealthPath = "/healthz/ready";
+    public const string ReadyPath = "/healthz/ready";
+    public const string StartedPath = "/healthz/started";
 }

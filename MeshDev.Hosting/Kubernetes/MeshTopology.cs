@@ -23,12 +23,12 @@ public sealed record MeshConfigFile(string Name, byte[] Content);
 
 /// <summary>One workload (a Deployment): an app and its sidecar, an instance of a mesh service.</summary>
 /// <param name="Name">The app's resource name, e.g. reviews-v2; the Deployment's name.</param>
-/// <param name="Image">The image repository's last part, e.g. bookinfo-reviews (the project's name in lower case).</param>
+/// <param name="Image">The image that runs the app.</param>
 /// <param name="Upstreams">Mesh services the app calls, ordinal order, with their protocols and service ports.</param>
 /// <param name="Environment">The app's own settings (not the ones Aspire or the mesh derive), ordinal order.</param>
 public sealed record MeshWorkloadTopology(
     string Name,
-    string Image,
+    WorkloadImage Image,
     string Service,
     IReadOnlyDictionary<string, string> Labels,
     MeshProtocol Protocol,
@@ -40,3 +40,15 @@ public sealed record MeshWorkloadTopology(
 public sealed record MeshUpstream(string Service, MeshProtocol Protocol, int ServicePort);
 
 public sealed record MeshGatewayTopology(string Name, string Namespace, string ServiceAccount, int ServicePort);
+
+/// <summary>
+/// A project's image is MeshDev's to name: the project's name in lower case (Bookinfo.Reviews: bookinfo-reviews),
+/// under the output's registry and tag. A container keeps the image reference the AppHost gives it.
+/// </summary>
+public sealed record WorkloadImage(string Reference, bool IsProject)
+{
+    public static WorkloadImage FromProjectPath(string projectPath) =>
+        new(Path.GetFileNameWithoutExtension(projectPath.Replace('\\', '/')).ToLowerInvariant().Replace('.', '-'), IsProject: true);
+
+    public static WorkloadImage Container(string reference) => new(reference, IsProject: false);
+}

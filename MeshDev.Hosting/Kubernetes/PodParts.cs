@@ -56,6 +56,35 @@ internal static class PodParts
         AutomountServiceAccountToken = false,
     };
 
+    /// <summary>
+    /// A ServiceAccount per identity and a Service per mesh service, as Istio's bookinfo.yaml has them. The Service's
+    /// port targets the pod's port named for the protocol: the sidecar's inbound listener, or the app itself where
+    /// Istio's sidecar does the capturing.
+    /// </summary>
+    public static void AddWorkloadIdentitiesAndServices(KustomizeTree tree, MeshTopology topology)
+    {
+        foreach (var serviceAccount in topology.Workloads.Select(w => w.ServiceAccount).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            tree.Add(ServiceAccount(serviceAccount));
+        }
+        foreach (var service in topology.Services)
+        {
+            var instance = service.First();
+            var portName = PortName(instance.Protocol);
+            tree.Add(new V1Service
+            {
+                ApiVersion = "v1",
+                Kind = "Service",
+                Metadata = Meta(service.Key, new Dictionary<string, string> { ["app"] = service.Key, ["service"] = service.Key }),
+                Spec = new V1ServiceSpec
+                {
+                    Selector = new Dictionary<string, string> { ["app"] = service.Key },
+                    Ports = [ServicePort(instance.ServicePort, portName, AppProtocol(instance.Protocol), portName)],
+                },
+            });
+        }
+    }
+
     public static V1Deployment Deployment(string name, IDictionary<string, string> labels, int replicas, V1PodSpec pod) => new()
     {
         ApiVersion = "apps/v1",

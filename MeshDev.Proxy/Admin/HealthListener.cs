@@ -5,12 +5,15 @@ using MeshDev.Proxy.Listeners;
 namespace MeshDev.Proxy.Admin;
 
 /// <summary>
-/// Istio's health port: GET /healthz/ready on every interface, so that a kubelet can probe the proxy at the pod's
-/// IP while the admin listener, which shows config and certificates, stays on loopback. It answers readiness only.
+/// Istio's health port, on every interface, so that a kubelet can probe the proxy at the pod's IP while the admin
+/// listener, which shows config and certificates, stays on loopback. GET /healthz/ready is the proxy's readiness
+/// (its app's health included); GET /healthz/started is the proxy's own start (a snapshot applied and, with mTLS,
+/// its certificate), for the startup probe of a native sidecar, which the kubelet awaits before starting the app.
 /// </summary>
 public sealed class HealthListener(ProxyOptions options, Readiness readiness) : IListenerHandler
 {
     public const string ReadyPath = "/healthz/ready";
+    public const string StartedPath = "/healthz/started";
 
     public ListenerDescription Description { get; } =
         new("health", "0.0.0.0", options.HealthPort ?? throw new InvalidOperationException("The proxy has no health port."),
@@ -26,14 +29,20 @@ public sealed class HealthListener(ProxyOptions options, Readiness readiness) : 
             response.Headers.Allow = "GET, HEAD";
             return Task.CompletedTask;
         }
-        if (context.Request.Path != ReadyPath)
+        bool? includeApp = context.Request.Path.Value switch
+        {
+            ReadyPath => true,
+            StartedPath => false,
+            _ => null,
+        };
+        if (includeApp is not { } app)
         {
             response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;
         }
 
         // The reasons stay on the admin listener: a probe needs the verdict, not the mesh's inner state.
-        response.StatusCode = readiness.Reasons().Count == 0 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        response.StatusCode = readiness.Reasons(app).Count == 0 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         return Task.CompletedTask;
     }
 }

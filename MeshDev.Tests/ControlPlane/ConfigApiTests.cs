@@ -169,7 +169,8 @@ public sealed class ConfigApiTests
             var next = WriteVersion("..2026_12_03_02", Bookinfo("virtual-service-reviews-v3.yaml"));
             var swap = Path.Combine(folder.FullName, "..data_tmp");
             File.CreateSymbolicLink(swap, next);
-            File.Move(swap, data, overwrite: true);
+            // rename(2) replaces the link itself in one step, as the kubelet does; File.Move would follow it.
+            Assert.True(Rename(swap, data) == 0, $"rename failed: {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
             Directory.Delete(Path.Combine(folder.FullName, "..2026_12_03_01"), recursive: true);
 
             var after = await proxy.WaitForAsync(s => s.RouteTables.Count == 1 && s.RouteTables[0].Routes.Count == 1);
@@ -181,6 +182,9 @@ public sealed class ConfigApiTests
             folder.Delete(recursive: true);
         }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static extern int Rename(string oldPath, string newPath);
 
     [Fact]
     public async Task Folder_IsLoadedAtStart_AndReloadedOnChange_KeepingOldContentWhenRefused()
