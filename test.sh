@@ -47,6 +47,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log "build"
 dotnet build MeshDev.sln -c Release
 
+# The schema checks of the Kubernetes output call the npm packages kubernetes-models and @kubernetes-models/istio.
+log "schema checker (npm ci in tools/kubernetes-schema)"
+if ! command -v npm >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get install -y nodejs npm || { as_root apt-get update && as_root apt-get install -y nodejs npm; }
+fi
+(cd tools/kubernetes-schema && npm ci --no-audit --no-fund)
+
 log "images"
 images_started=$SECONDS
 deploy/images/build.sh --no-build --base-image "$MESHDEV_BASE_IMAGE"
