@@ -27,11 +27,38 @@ if [ ! -x /usr/bin/chromium ]; then
   as_root apt-get install -y chromium || { as_root apt-get update && as_root apt-get install -y chromium; }
 fi
 
+# The container tests run the generated Kubernetes pods on Docker: they need an engine, a runtime base image and
+# MeshDev's images. No registry is reachable here, so the base is a local stand-in for the public .NET runtime image
+# unless MESHDEV_BASE_IMAGE names one that exists (the Dockerfiles take it as their BASE_IMAGE argument).
+log "docker engine"
+images_started=$SECONDS
+deploy/images/start-docker.sh
+export TESTCONTAINERS_RYUK_DISABLED=true   # its reaper image cannot be pulled; the tests remove what they start
+if [ -z "${MESHDEV_BASE_IMAGE:-}" ]; then
+  MESHDEV_BASE_IMAGE=meshdev-local/aspnet-standin:10.0
+  log "stand-in base image"
+  as_root deploy/images/make-standin-base.sh "$MESHDEV_BASE_IMAGE"
+fi
+images_setup=$((SECONDS - images_started))
+
 log "dotnet $(dotnet --version)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 log "build"
 dotnet build MeshDev.sln -c Release
+
+# The schema checks of the Kubernetes output call the npm packages kubernetes-models and @kubernetes-models/istio.
+log "schema checker (npm ci in tools/kubernetes-schema)"
+if ! command -v npm >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get install -y nodejs npm || { as_root apt-get update && as_root apt-get install -y nodejs npm; }
+fi
+(cd tools/kubernetes-schema && npm ci --no-audit --no-fund)
+
+log "images"
+images_started=$SECONDS
+deploy/images/build.sh --no-build --base-image "$MESHDEV_BASE_IMAGE"
+echo "Docker engine and base image took ${images_setup} s, the images $((SECONDS - images_started)) s."
 
 log "test"
 rm -rf TestResults

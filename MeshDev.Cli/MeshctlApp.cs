@@ -23,6 +23,7 @@ public static class MeshctlApp
         root.Subcommands.Add(ProxyStatusCommand.Create(options, console));
         root.Subcommands.Add(ProxyConfigCommand.Create(options, console));
         root.Subcommands.Add(CaCommand.Create(options, console));
+        root.Subcommands.Add(KubeCommand.Create(console));
         return root;
     }
 

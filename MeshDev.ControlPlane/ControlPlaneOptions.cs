@@ -10,7 +10,7 @@ public sealed class ControlPlaneOptions
     public const int DefaultGrpcPort = 15010;
 
     /// <summary>Address the listeners bind: "localhost" (default) binds loopback, "*" binds every interface.</summary>
-    public const string BindAddressKey = "Mesh:ControlPlane:BindAddress";
+    public const string BindAddressKey = Core.MeshEnvironment.ControlPlane.BindAddress;
 
     /// <summary>
     /// Comma-separated proxy ids whose snapshots get a deliberately invalid endpoint, so that tests can drive a

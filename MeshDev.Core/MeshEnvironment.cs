@@ -35,6 +35,16 @@ public static class MeshEnvironment
         /// <summary>Address the inbound listener binds (127.0.0.1 locally, 0.0.0.0 in a pod).</summary>
         public const string InboundBindAddress = "Mesh:Inbound:BindAddress";
         /// <summary>
+        /// The address peers reach the inbound listener at, when it is not the bind address (a pod's IP, given by the
+        /// downward API, while the listener binds 0.0.0.0). Unset: the bind address, or loopback for a wildcard bind.
+        /// </summary>
+        public const string InboundAdvertiseAddress = "Mesh:Inbound:AdvertiseAddress";
+        /// <summary>
+        /// Port of the health listener (Istio's 15021): GET /healthz/ready on every interface, for a kubelet's probes,
+        /// while the admin listener stays on loopback. Unset: no health listener.
+        /// </summary>
+        public const string HealthPort = "Mesh:Health:Port";
+        /// <summary>
         /// Prefix, one section per upstream service: Mesh:Outbound:&lt;service&gt;:Port (loopback port of the
         /// outbound listener for that service) and Mesh:Outbound:&lt;service&gt;:Protocol (http, http2, grpc).
         /// </summary>
@@ -75,6 +85,8 @@ public static class MeshEnvironment
     {
         /// <summary>Port of the dashboard and HTTP API (15080 by default).</summary>
         public const string HttpPort = "Mesh:ControlPlane:HttpPort";
+        /// <summary>Address both listeners bind: "localhost" unless set; "0.0.0.0" in a pod.</summary>
+        public const string BindAddress = "Mesh:ControlPlane:BindAddress";
         /// <summary>Port of the gRPC listener (config push, later the CA).</summary>
         public const string GrpcPort = "Mesh:ControlPlane:GrpcPort";
         /// <summary>How long a disconnected proxy's workload stays in the registry.</summary>

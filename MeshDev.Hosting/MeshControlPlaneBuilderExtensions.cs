@@ -32,6 +32,7 @@ public static class MeshControlPlaneBuilderExtensions
         resource.BootstrapKey = bootstrapKey.Resource;
         var controlPlane = builder.AddResource(resource);
         bootstrapKey.WithParentRelationship(resource);
+        MeshDev.Hosting.Kubernetes.KubernetesPublishing.AddStep(builder, resource);
         return controlPlane
             // Resolved when the process starts, so publishing a manifest does not need the binaries.
             .WithArgs(context => context.Args.Add(MeshBinaries.ControlPlaneAssembly))
@@ -103,6 +104,21 @@ public static class MeshControlPlaneBuilderExtensions
         var appHostDirectory = controlPlane.ApplicationBuilder.AppHostDirectory;
         // Kept relative so that the manifest does not name a path on this machine.
         controlPlane.Resource.DataDirectory = Path.GetRelativePath(appHostDirectory, Path.GetFullPath(path, appHostDirectory));
+        return controlPlane;
+    }
+
+    /// <summary>
+    /// Sets how publishing writes the mesh for Kubernetes (flavour, namespace, images, replicas, the gateway's Service
+    /// type). Configuration keys <c>Mesh:Kubernetes:*</c> and <c>--mesh istio</c> given at publish time win.
+    /// </summary>
+    public static IResourceBuilder<MeshControlPlaneResource> WithKubernetes(
+        this IResourceBuilder<MeshControlPlaneResource> controlPlane, Func<MeshDev.Hosting.Kubernetes.KubernetesOptions, MeshDev.Hosting.Kubernetes.KubernetesOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(controlPlane);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = configure(controlPlane.Resource.KubernetesOptions);
+        options.Validate();
+        controlPlane.Resource.KubernetesOptions = options;
         return controlPlane;
     }
 

@@ -46,6 +46,9 @@ public sealed class MeshControlPlaneResource(string name, string command, string
 
     public EndpointReference GrpcEndpoint => this.GetEndpoint(GrpcEndpointName);
 
+    /// <summary>How the publish step writes the mesh for Kubernetes; configuration (Mesh:Kubernetes:*) overrides it.</summary>
+    public Kubernetes.KubernetesOptions KubernetesOptions { get; internal set; } = new();
+
     /// <summary>Every sidecar in the mesh, by the mesh service it belongs to.</summary>
     internal List<MeshSidecarResource> Sidecars { get; } = [];
 

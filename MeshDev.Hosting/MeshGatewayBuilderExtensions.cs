@@ -27,7 +27,7 @@ public static class MeshGatewayBuilderExtensions
                 $"Cannot add mesh gateway '{name}': the application has no mesh control plane. Call AddMeshControlPlane first.");
 
         var identity = MeshIdentity.For(controlPlane, @namespace, serviceAccount, name);
-        var gateway = new MeshGatewayResource(name, MeshBinaries.DotnetHost, builder.AppHostDirectory, controlPlane, identity);
+        var gateway = new MeshGatewayResource(name, MeshBinaries.DotnetHost, builder.AppHostDirectory, controlPlane, identity) { ServicePort = servicePort };
         return builder.AddResource(gateway)
             .WithArgs(context => context.Args.Add(MeshBinaries.ProxyAssembly))
             // The gateway owns its published port, as an ingress gateway's Service does on a cluster.

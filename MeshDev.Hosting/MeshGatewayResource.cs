@@ -18,4 +18,7 @@ public sealed class MeshGatewayResource(
 
     /// <summary>The gateway's workload identity: spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account unless set.</summary>
     public Core.Identity.SpiffeId Identity { get; } = identity;
+
+    /// <summary>The gateway's port as Istio Gateway resources name it (80 unless set), whatever port it binds.</summary>
+    public int ServicePort { get; internal set; } = 80;
 }

@@ -4,17 +4,36 @@ using Aspire.Hosting.Publishing;
 namespace MeshDev.Hosting;
 
 /// <summary>
-/// Manifest entries of the mesh's resources. They describe what the resource is (its mesh service, labels,
-/// upstreams) rather than the local command line, which names paths on one machine; deployment tools
-/// build the proxy and control plane images from these entries.
+/// Manifest entries of the mesh's resources. Each is a <c>container.v0</c> running MeshDev's image, a type every
+/// manifest reader knows (azd stops on any type it does not); what makes it part of the mesh (its service, labels,
+/// upstreams, identity) travels in a <c>meshdev</c> object beside it, which such readers skip and MeshDev's
+/// Kubernetes generator reads back. The local command line, which names paths on one machine, is not written.
 /// </summary>
 internal static class MeshManifest
 {
+    /// <summary>The property that carries the mesh's own description of an entry.</summary>
+    public const string MeshProperty = "meshdev";
+
+    public const string ControlPlaneKind = "controlPlane";
+    public const string SidecarKind = "sidecar";
+    public const string GatewayKind = "gateway";
+
     public static async Task WriteControlPlaneAsync(ManifestPublishingContext context, MeshControlPlaneResource controlPlane)
     {
         var writer = context.Writer;
-        writer.WriteString("type", "meshdev.controlplane.v0");
+        WriteContainer(context, controlPlane.KubernetesOptions.Image("controlplane"));
+        writer.WriteStartObject(MeshProperty);
+        writer.WriteString("kind", ControlPlaneKind);
         writer.WriteString("namespace", controlPlane.Namespace);
+        writer.WriteString("trustDomain", controlPlane.TrustDomain);
+        if (controlPlane.ConfigDirectory is { } configDirectory)
+        {
+            // Relative to the manifest, as the paths of project entries are.
+            // The control plane runs in the AppHost's directory, which its config folder is relative to.
+            var fullPath = Path.GetFullPath(configDirectory, controlPlane.WorkingDirectory);
+            writer.WriteString("configDirectory", context.GetManifestRelativePath(fullPath));
+        }
+        writer.WriteEndObject();
         await context.WriteEnvironmentVariablesAsync(controlPlane).ConfigureAwait(false);
         context.WriteBindings(controlPlane);
     }
@@ -22,8 +41,10 @@ internal static class MeshManifest
     public static async Task WriteSidecarAsync(ManifestPublishingContext context, MeshSidecarResource sidecar)
     {
         var writer = context.Writer;
-        writer.WriteString("type", "meshdev.sidecar.v0");
-        writer.WriteString("parent", sidecar.App.Name);
+        WriteContainer(context, sidecar.ControlPlane.KubernetesOptions.Image("proxy"));
+        writer.WriteStartObject(MeshProperty);
+        writer.WriteString("kind", SidecarKind);
+        writer.WriteString("app", sidecar.App.Name);
         writer.WriteString("controlPlane", sidecar.ControlPlane.Name);
         writer.WriteString("service", sidecar.Service);
         writer.WriteString("protocol", sidecar.Protocol.ToConfigValue());
@@ -41,6 +62,7 @@ internal static class MeshManifest
         }
         writer.WriteEndObject();
         WriteIdentity(context, sidecar.Identity, sidecar.ControlPlane);
+        writer.WriteEndObject();
         await context.WriteEnvironmentVariablesAsync(sidecar).ConfigureAwait(false);
         context.WriteBindings(sidecar);
     }
@@ -48,11 +70,21 @@ internal static class MeshManifest
     public static async Task WriteGatewayAsync(ManifestPublishingContext context, MeshGatewayResource gateway)
     {
         var writer = context.Writer;
-        writer.WriteString("type", "meshdev.gateway.v0");
+        WriteContainer(context, gateway.ControlPlane.KubernetesOptions.Image("proxy"));
+        writer.WriteStartObject(MeshProperty);
+        writer.WriteString("kind", GatewayKind);
         writer.WriteString("controlPlane", gateway.ControlPlane.Name);
+        writer.WriteNumber("servicePort", gateway.ServicePort);
         WriteIdentity(context, gateway.Identity, gateway.ControlPlane);
+        writer.WriteEndObject();
         await context.WriteEnvironmentVariablesAsync(gateway).ConfigureAwait(false);
         context.WriteBindings(gateway);
+    }
+
+    private static void WriteContainer(ManifestPublishingContext context, string image)
+    {
+        context.Writer.WriteString("type", "container.v0");
+        context.Writer.WriteString("image", image);
     }
 
     /// <summary>

@@ -32,6 +32,10 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton<TcpForwarder>();
         services.AddSingleton<Readiness>();
         services.AddSingleton<AdminListener>();
+        if (options.HealthPort is not null)
+        {
+            services.AddSingleton<HealthListener>();
+        }
         services.AddSingleton<ListenerDispatcher>();
         services.AddSingleton<ControlPlaneClient>();
         services.AddHostedService(sp => sp.GetRequiredService<ControlPlaneClient>());

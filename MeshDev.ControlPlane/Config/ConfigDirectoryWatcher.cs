@@ -6,7 +6,7 @@ namespace MeshDev.ControlPlane.Config;
 /// Loads every *.yaml / *.yml file of the config folder at start and follows its changes. Each file is one unit:
 /// a changed file replaces that file's resources, a deleted file removes them, and a file whose new content is
 /// refused keeps its old content in force. Editors save in bursts (truncate, write, rename), so a file is read
-/// once it has been quiet for <see cref="Debounce"/>.
+/// once it has been quiet for <see cref="Debounce"/>. A ConfigMap mounted as the folder works too.
 /// </summary>
 public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, IConfigStore store, ILogger<ConfigDirectoryWatcher> logger) : BackgroundService
 {
@@ -85,6 +85,18 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
 
     private void Touch(string path)
     {
+        // A Kubernetes ConfigMap volume changes by swapping its ..data symlink: the *.yaml links in the folder stay as
+        // they are and raise no event of their own, so a swap means every file may have new content.
+        if (Path.GetFileName(path).StartsWith("..", StringComparison.Ordinal) && Path.GetDirectoryName(path) is { } folder)
+        {
+            foreach (var file in ConfigFiles(folder))
+            {
+                _pending[file] = Environment.TickCount64;
+            }
+            _signal.Release();
+            return;
+        }
+
         if (IsConfigFile(path))
         {
             _pending[path] = Environment.TickCount64;

@@ -17,7 +17,11 @@ public sealed class Readiness(
     AppHealthMonitor? appHealth = null,
     Identity.WorkloadCertificateStore? certificates = null)
 {
-    public IReadOnlyList<string> Reasons()
+    /// <param name="includeApp">
+    /// False asks whether the proxy itself has started (snapshot and certificate), whatever its app's health: a pod
+    /// starts its app only after its native sidecar has started, so the sidecar's startup cannot wait for the app.
+    /// </param>
+    public IReadOnlyList<string> Reasons(bool includeApp = true)
     {
         var reasons = new List<string>();
         if (snapshots.Current.Version is null)
@@ -30,7 +34,7 @@ public sealed class Readiness(
             reasons.Add(certificateReason);
         }
 
-        if (appHealth is not null && appHealth.Current is { Healthy: false } health)
+        if (includeApp && appHealth is not null && appHealth.Current is { Healthy: false } health)
         {
             reasons.Add($"app {appHealth.Target} not healthy: {health.Detail}");
         }

@@ -13,6 +13,9 @@ public sealed record ProxyOptions
     public required Uri ControlPlaneAddress { get; init; }
     public required int AdminPort { get; init; }
 
+    /// <summary>The health listener's port (every interface, GET /healthz/ready only), or null for none.</summary>
+    public int? HealthPort { get; init; }
+
     /// <summary>Set in sidecar mode only.</summary>
     public InboundOptions? Inbound { get; init; }
 
@@ -43,15 +46,19 @@ public sealed record InboundOptions(
     int ServicePort,
     ServiceProtocol Protocol,
     Uri AppAddress,
-    string AppHealthPath)
+    string AppHealthPath,
+    string? AdvertiseHost = null)
 {
-    /// <summary>Where peers reach this instance; a wildcard bind is reached on loopback on this machine.</summary>
+    /// <summary>
+    /// Where peers reach this instance: the host given to advertise (a pod's IP), else the bind address; a wildcard
+    /// bind with nothing to advertise is reached on loopback on this machine.
+    /// </summary>
     public string AdvertisedAddress =>
-        BindAddress switch
+        (AdvertiseHost ?? BindAddress) switch
         {
             "0.0.0.0" or "::" or "[::]" => $"127.0.0.1:{Port}",
-            _ when BindAddress.Contains(':') && !BindAddress.StartsWith('[') => $"[{BindAddress}]:{Port}",
-            _ => $"{BindAddress}:{Port}",
+            var host when host.Contains(':') && !host.StartsWith('[') => $"[{host}]:{Port}",
+            var host => $"{host}:{Port}",
         };
 
     public Uri AppHealthUri => new(AppAddress, AppHealthPath);

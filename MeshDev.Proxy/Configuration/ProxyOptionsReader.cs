@@ -33,6 +33,7 @@ public static class ProxyOptionsReader
                 .ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal),
             ControlPlaneAddress = HttpUri(configuration, Keys.ControlPlaneAddress, Required(configuration, Keys.ControlPlaneAddress, modeName)),
             AdminPort = Port(configuration, Keys.AdminPort, modeName),
+            HealthPort = Optional(configuration, Keys.HealthPort) is null ? null : Port(configuration, Keys.HealthPort, modeName),
             Inbound = mode == ProxyMode.Sidecar ? ReadInbound(configuration) : null,
             Outbound = mode == ProxyMode.Sidecar ? ReadOutbound(configuration) : [],
             Gateway = mode == ProxyMode.Gateway ? ReadGateway(configuration) : null,
@@ -77,7 +78,8 @@ public static class ProxyOptionsReader
             Port(configuration, Keys.ServicePort, "sidecar"),
             protocol,
             AppUri(configuration, protocol),
-            healthPath);
+            healthPath,
+            AdvertiseHost(configuration));
     }
 
     private static List<OutboundServiceOptions> ReadOutbound(IConfiguration configuration)
@@ -175,6 +177,21 @@ public static class ProxyOptionsReader
         throw Error($"{key} is \"{value}\"; expected a positive number of seconds or a duration like 00:00:01", key);
     }
 
+    /// <summary>An address peers can dial: an IP, neither a wildcard nor a name only this machine resolves.</summary>
+    private static string? AdvertiseHost(IConfiguration configuration)
+    {
+        var key = Keys.InboundAdvertiseAddress;
+        if (Optional(configuration, key) is not { } value)
+        {
+            return null;
+        }
+        if (IPAddress.TryParse(value.Trim('[', ']'), out var address) && !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any))
+        {
+            return value;
+        }
+        throw Error($"{key} is \"{value}\"; expected the IP address peers reach this instance at (in a pod, its IP)", key);
+    }
+
     private static string BindAddress(IConfiguration configuration, string key, string fallback)
     {
         var value = Optional(configuration, key) ?? fallback;
@@ -237,6 +254,10 @@ public static class ProxyOptionsReader
     {
         // Listeners are told apart by local port, so two keys naming the same port would shadow each other.
         var ports = new List<(string Key, int Port)> { (Keys.AdminPort, options.AdminPort) };
+        if (options.HealthPort is { } healthPort)
+        {
+            ports.Add((Keys.HealthPort, healthPort));
+        }
         if (options.Inbound is { } inbound)
         {
             ports.Add((Keys.InboundPort, inbound.Port));

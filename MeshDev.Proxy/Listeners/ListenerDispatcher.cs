@@ -7,10 +7,11 @@ namespace MeshDev.Proxy.Listeners;
 /// listener a request arrived on and therefore what serves it. TCP listeners get their connections from Kestrel
 /// directly (see <see cref="KestrelListeners"/>) and never reach this dispatch.
 /// </summary>
-public sealed class ListenerDispatcher(IEnumerable<IListenerHandler> trafficListeners, IEnumerable<ITcpListenerHandler> tcpListeners, Admin.AdminListener admin)
+public sealed class ListenerDispatcher(
+    IEnumerable<IListenerHandler> trafficListeners, IEnumerable<ITcpListenerHandler> tcpListeners, Admin.AdminListener admin, Admin.HealthListener? health = null)
 {
     private readonly FrozenDictionary<int, IListenerHandler> _byPort =
-        trafficListeners.Append(admin).ToFrozenDictionary(h => h.Description.Port);
+        trafficListeners.Append(admin).Concat(health is null ? [] : [health]).ToFrozenDictionary(h => h.Description.Port);
 
     public IEnumerable<IListenerHandler> Handlers => _byPort.Values;
 

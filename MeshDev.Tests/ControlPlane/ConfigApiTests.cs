@@ -135,6 +135,57 @@ public sealed class ConfigApiTests
         Assert.Equal(["v1", "v2", "v3"], routed.Snapshot.Clusters.Single().Subsets.Select(s => s.Name));
     }
 
+    /// <summary>
+    /// A ConfigMap volume as the kubelet lays it out: the files are links into ..data, itself a link to a timestamped
+    /// folder, and an update writes a new folder and swaps ..data in one rename, raising no event for the files.
+    /// </summary>
+    [Fact]
+    public async Task Folder_mounted_from_a_ConfigMap_is_reloaded_when_the_kubelet_swaps_its_data_link()
+    {
+        var folder = Directory.CreateTempSubdirectory("meshdev-configmap-");
+        try
+        {
+            string WriteVersion(string name, string routes)
+            {
+                var version = Directory.CreateDirectory(Path.Combine(folder.FullName, name)).FullName;
+                File.WriteAllText(Path.Combine(version, "rules.yaml"), Bookinfo("destination-rule-all.yaml"));
+                File.WriteAllText(Path.Combine(version, "reviews.yaml"), routes);
+                return name;
+            }
+
+            var data = Path.Combine(folder.FullName, "..data");
+            File.CreateSymbolicLink(data, WriteVersion("..2026_12_03_01", Bookinfo("virtual-service-reviews-test-v2.yaml")));
+            foreach (var file in new[] { "rules.yaml", "reviews.yaml" })
+            {
+                File.CreateSymbolicLink(Path.Combine(folder.FullName, file), Path.Combine("..data", file));
+            }
+
+            await using var host = await StartAsync($"--{MeshEnvironment.ControlPlane.ConfigDirectory}={folder.FullName}");
+            await using var proxy = await host.ConnectAsync(TestProxy.Sidecar("productpage-v1-sidecar", "productpage", "127.0.0.1:40100",
+                new Dictionary<string, string> { ["app"] = "productpage", ["version"] = "v1" }, "reviews"));
+            var before = await proxy.WaitForAsync(s => s.RouteTables.Count == 1 && s.RouteTables[0].Routes.Count == 2);
+            Assert.Equal("v2", before.Snapshot.RouteTables[0].Routes[0].Destinations[0].Subset);
+
+            var next = WriteVersion("..2026_12_03_02", Bookinfo("virtual-service-reviews-v3.yaml"));
+            var swap = Path.Combine(folder.FullName, "..data_tmp");
+            File.CreateSymbolicLink(swap, next);
+            // rename(2) replaces the link itself in one step, as the kubelet does; File.Move would follow it.
+            Assert.True(Rename(swap, data) == 0, $"rename failed: {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            Directory.Delete(Path.Combine(folder.FullName, "..2026_12_03_01"), recursive: true);
+
+            var after = await proxy.WaitForAsync(s => s.RouteTables.Count == 1 && s.RouteTables[0].Routes.Count == 1);
+            Assert.Equal("v3", after.Snapshot.RouteTables[0].Routes[0].Destinations[0].Subset);
+            Assert.Empty((await host.Http.GetFromJsonAsync<JsonObject>("/api/v1/config/messages"))!["rejected"]!.AsArray());
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static extern int Rename(string oldPath, string newPath);
+
     [Fact]
     public async Task Folder_IsLoadedAtStart_AndReloadedOnChange_KeepingOldContentWhenRefused()
     {

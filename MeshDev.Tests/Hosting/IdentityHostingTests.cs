@@ -151,8 +151,8 @@ public sealed class IdentityHostingTests
         foreach (var (name, spiffeId) in expected)
         {
             var entry = resources[name]!;
-            Assert.Equal(spiffeId, (string?)entry["identity"]!["spiffeId"]);
-            Assert.Equal("{mesh-bootstrap-key.value}", (string?)entry["identity"]!["tokenKey"]);
+            Assert.Equal(spiffeId, (string?)entry["meshdev"]!["identity"]!["spiffeId"]);
+            Assert.Equal("{mesh-bootstrap-key.value}", (string?)entry["meshdev"]!["identity"]!["tokenKey"]);
             Assert.Null(entry["env"]![Env(MeshEnvironment.Proxy.IdentityToken)]);
         }
 

@@ -27,14 +27,14 @@ public sealed class ManifestTests
                 "  dotnet run --project MeshDev.AppHost -- --publisher manifest --output-path ../aspire-manifest.json\n" +
                 $"What the AppHost emits now:\n{actual}");
 
-            // The mesh's own entries are there, with their parents and upstreams.
+            // The mesh's own entries are containers of MeshDev's images, their mesh description beside them.
             var resources = actual!["resources"]!.AsObject();
-            Assert.Equal("meshdev.controlplane.v0", (string?)resources["mesh"]!["type"]);
-            Assert.Equal("meshdev.gateway.v0", (string?)resources["gateway"]!["type"]);
+            Assert.Equal(("container.v0", "meshdev/controlplane:latest", "controlPlane"), Entry(resources["mesh"]!));
+            Assert.Equal(("container.v0", "meshdev/proxy:latest", "gateway"), Entry(resources["gateway"]!));
             var productpageSidecar = resources["productpage-v1-sidecar"]!;
-            Assert.Equal("meshdev.sidecar.v0", (string?)productpageSidecar["type"]);
-            Assert.Equal("productpage-v1", (string?)productpageSidecar["parent"]);
-            Assert.Equal(["details", "ratings", "reviews"], productpageSidecar["upstreams"]!.AsObject().Select(p => p.Key));
+            Assert.Equal(("container.v0", "meshdev/proxy:latest", "sidecar"), Entry(productpageSidecar));
+            Assert.Equal("productpage-v1", (string?)productpageSidecar["meshdev"]!["app"]);
+            Assert.Equal(["details", "ratings", "reviews"], productpageSidecar["meshdev"]!["upstreams"]!.AsObject().Select(p => p.Key));
             Assert.DoesNotContain(root, actual.ToJsonString(), StringComparison.Ordinal);
         }
         finally
@@ -42,6 +42,9 @@ public sealed class ManifestTests
             File.Delete(emitted);
         }
     }
+
+    private static (string?, string?, string?) Entry(JsonNode entry) =>
+        ((string?)entry["type"], (string?)entry["image"], (string?)entry["meshdev"]!["kind"]);
 
     /// <summary>What the AppHost's manifest publisher emits now.</summary>
     internal static async Task<JsonNode> EmitAsync()
@@ -63,9 +66,9 @@ public sealed class ManifestTests
     }
 
 #if DEBUG
-    private const string Configuration = "Debug";
+    internal const string Configuration = "Debug";
 #else
-    private const string Configuration = "Release";
+    internal const string Configuration = "Release";
 #endif
 
     internal static string RepositoryRoot()
@@ -80,7 +83,7 @@ public sealed class ManifestTests
         throw new InvalidOperationException($"No MeshDev.sln above {AppContext.BaseDirectory}.");
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, string[] arguments)
+    internal static async Task<(int ExitCode, string Output)> RunAsync(string fileName, string[] arguments)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)

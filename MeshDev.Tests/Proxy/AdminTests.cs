@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using MeshDev.Core;
 using MeshDev.Core.Discovery;
 using MeshDev.Tests.Proxy.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -40,6 +41,55 @@ public sealed class AdminTests
         var unhealthy = await stream.NextHealthAsync();
         Assert.False(unhealthy.Healthy);
         Assert.Equal("HTTP 503", unhealthy.Detail);
+    }
+
+    /// <summary>
+    /// A sidecar as a pod runs it: the inbound listener binds every interface and registers the pod's IP (here
+    /// 127.0.0.2, an address other than the admin's), and the health port answers a kubelet's probes on any address
+    /// while the admin listener stays on 127.0.0.1. The startup probe's path passes once the proxy itself has started,
+    /// before its app is up (the kubelet starts the app only after its native sidecar); readiness waits for the app.
+    /// </summary>
+    [Fact]
+    public async Task In_a_pod_the_sidecar_advertises_its_pod_address_and_answers_probes_on_the_health_port_only()
+    {
+        var appUp = false;
+        await using var app = await TestBackend.StartAsync(c =>
+        {
+            c.Response.StatusCode = Volatile.Read(ref appUp) ? 200 : 503;
+            return Task.CompletedTask;
+        });
+        await using var controlPlane = await ScriptedControlPlane.StartAsync(_ => null);
+        var healthPort = FreePort.Next();
+        var settings = ProxySettings.Sidecar("reviews-pod", "reviews", controlPlane.Address, app.Url)
+            .Set(MeshEnvironment.Proxy.InboundBindAddress, "0.0.0.0")
+            .Set(MeshEnvironment.Proxy.InboundAdvertiseAddress, "127.0.0.2")
+            .Set(MeshEnvironment.Proxy.HealthPort, healthPort.ToString());
+        await using var proxy = await ProxyProcess.StartAsync(settings);
+        var stream = await controlPlane.NextStreamAsync("reviews-pod");
+        Assert.Equal($"127.0.0.2:{settings.InboundPort}", stream.Hello.InboundAddress);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var ready = new Uri($"http://127.0.0.2:{healthPort}/healthz/ready");
+        var started = new Uri($"http://127.0.0.2:{healthPort}/healthz/started");
+        // No snapshot yet: neither started nor ready, and the probe is told so without the reasons the admin listener keeps.
+        var notReady = await http.GetAsync(ready);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        Assert.Equal("", await notReady.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync(started)).StatusCode);
+
+        stream.Push(Snapshots.Of("v1"));
+        await stream.NextAckAsync();
+        await proxy.WaitUntilAsync(async () => (await http.GetAsync(started)).StatusCode == HttpStatusCode.OK, "the startup path to answer 200");
+        await proxy.WaitUntilAsync(async () => (await proxy.GetAdminAsync("/ready")).Body.Contains("HTTP 503"), "the app's failed probe to show in /ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync(ready)).StatusCode);
+
+        Volatile.Write(ref appUp, true);
+        await proxy.WaitUntilAsync(async () => (await http.GetAsync(ready)).StatusCode == HttpStatusCode.OK, "the readiness path to answer 200");
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.2:{healthPort}/config_dump")).StatusCode);
+
+        // The admin listener, which shows config and certificates, is not reachable at the pod's address.
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync($"http://127.0.0.2:{settings.AdminPort}/ready"));
+        Assert.Equal(HttpStatusCode.OK, (await proxy.GetAdminAsync("/ready")).Status);
     }
 
     [Fact]

@@ -52,6 +52,43 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void A_pod_sidecar_advertises_the_address_it_is_given_and_reads_its_health_port()
+    {
+        var values = SidecarValues();
+        values["Mesh:Inbound:BindAddress"] = "0.0.0.0";
+        values["Mesh:Inbound:AdvertiseAddress"] = "10.244.1.7";
+        values["Mesh:Health:Port"] = "15021";
+
+        var options = Read(values);
+
+        Assert.Equal("10.244.1.7:15001", options.Inbound!.AdvertisedAddress);
+        Assert.Equal(15021, options.HealthPort);
+        Assert.Null(Read(SidecarValues()).HealthPort);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("my-pod")]
+    public void An_advertised_address_peers_cannot_dial_is_refused(string address)
+    {
+        var values = SidecarValues();
+        values["Mesh:Inbound:AdvertiseAddress"] = address;
+
+        var error = Assert.Throws<ProxyConfigurationException>(() => Read(values));
+        Assert.Contains($"Mesh:Inbound:AdvertiseAddress is \"{address}\"", error.Message);
+    }
+
+    [Fact]
+    public void The_health_port_may_not_share_a_port_with_another_listener()
+    {
+        var values = SidecarValues();
+        values["Mesh:Health:Port"] = values["Mesh:Inbound:Port"];
+
+        var error = Assert.Throws<ProxyConfigurationException>(() => Read(values));
+        Assert.Contains("are both port 15001", error.Message);
+    }
+
+    [Fact]
     public void Sidecar_values_and_defaults_are_read()
     {
         var values = SidecarValues();
