@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using MeshDev.Tests.ControlPlane;
 using MeshDev.Tests.Hosting;
 using Xunit.Abstractions;
 
@@ -145,11 +146,20 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
                     subset: v1
             """);
 
-        var stopwatch = Stopwatch.StartNew();
-        var slow = BookinfoPage.Parse(await mesh.GetPageAsync());
-        var withoutTimeout = stopwatch.Elapsed;
-        Assert.Equal("reviews-v2", slow.ServedBy);
-        Assert.Equal(["black"], slow.StarColors);
+        // The first pages after an apply pay for new connections on a busy machine; wait until v2 serves with the delay
+        // in force, then time the fastest of three pages: load can only add time, so the minimum is the path's own.
+        await Eventually.ValueAsync(async () => BookinfoPage.TryParse(await mesh.GetPageAsync()),
+            served => served is { ServedBy: "reviews-v2" } && served.StarColors.SetEquals(["black"]), TimeSpan.FromSeconds(30));
+        var withoutTimeout = TimeSpan.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var slow = BookinfoPage.Parse(await mesh.GetPageAsync());
+            withoutTimeout = TimeSpan.FromTicks(Math.Min(withoutTimeout.Ticks, stopwatch.Elapsed.Ticks));
+            Assert.Equal("reviews-v2", slow.ServedBy);
+            Assert.Equal(["black"], slow.StarColors);
+        }
+
         Assert.InRange(withoutTimeout, TimeSpan.FromSeconds(1.8), TimeSpan.FromSeconds(4));
 
         await ApplyYamlAsync("request-timeouts", """
@@ -168,13 +178,20 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
                 timeout: 0.5s
             """);
 
-        stopwatch.Restart();
-        var page = await mesh.GetPageAsync();
-        var withTimeout = stopwatch.Elapsed;
-        output.WriteLine($"page without the timeout: {withoutTimeout.TotalMilliseconds:F0} ms; with it: {withTimeout.TotalMilliseconds:F0} ms");
+        const string unavailable = "Sorry, product reviews are currently unavailable for this book.";
+        await Eventually.ValueAsync(() => mesh.GetPageAsync(), html => html.Contains(unavailable, StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var withTimeout = TimeSpan.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var page = await mesh.GetPageAsync();
+            withTimeout = TimeSpan.FromTicks(Math.Min(withTimeout.Ticks, stopwatch.Elapsed.Ticks));
+            Assert.Contains(unavailable, page, StringComparison.Ordinal);
+        }
+
+        output.WriteLine($"fastest of three pages without the timeout: {withoutTimeout.TotalMilliseconds:F0} ms; with it: {withTimeout.TotalMilliseconds:F0} ms");
         // productpage tries reviews twice; each try ends at the 0.5 s timeout.
         Assert.InRange(withTimeout, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(2));
-        Assert.Contains("Sorry, product reviews are currently unavailable for this book.", page, StringComparison.Ordinal);
         var stats = await mesh.GetStatsAsync("productpage-v1-sidecar");
         Assert.True(stats.Counter("cluster.reviews.upstream_rq_timeout") >= 2, "productpage's sidecar counted no reviews timeout (UT)");
     }
