@@ -71,7 +71,7 @@ public sealed class AspireCommandTests(BookinfoAppFixture mesh, ITestOutputHelpe
         var versions = new List<string>();
         for (var i = 0; i < count; i++)
         {
-            versions.Add(BookinfoPage.Parse(await mesh.GetPageAsync()).ServedBy);
+            versions.Add((await mesh.GetReviewedPageAsync()).ServedBy);
         }
         return versions;
     }

@@ -16,7 +16,7 @@ public sealed class BookinfoTrafficTests(BookinfoAppFixture mesh) : IClassFixtur
         var pages = new List<BookinfoPage>();
         for (var i = 0; i < 30; i++)
         {
-            pages.Add(BookinfoPage.Parse(await mesh.GetPageAsync()));
+            pages.Add(await mesh.GetReviewedPageAsync());
         }
 
         var byVersion = pages.GroupBy(page => page.ServedBy).ToDictionary(group => group.Key, group => group.ToList());

@@ -19,7 +19,7 @@ public sealed class ControlPlaneOutageTests(BookinfoAppFixture mesh, ITestOutput
 
         for (var i = 0; i < 20; i++)
         {
-            BookinfoPage.Parse(await mesh.GetPageAsync());
+            await mesh.GetReviewedPageAsync();
         }
         foreach (var proxy in mesh.ProxyNames)
         {
@@ -33,7 +33,7 @@ public sealed class ControlPlaneOutageTests(BookinfoAppFixture mesh, ITestOutput
 
         // Same mesh, same content: the restarted control plane computes the versions the proxies already run.
         Assert.Equal(versionsBefore, await AckedVersionsAsync());
-        BookinfoPage.Parse(await mesh.GetPageAsync());
+        await mesh.GetReviewedPageAsync();
     }
 
     private readonly Dictionary<string, Uri> _adminUrls = [];

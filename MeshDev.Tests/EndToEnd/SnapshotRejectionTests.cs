@@ -34,7 +34,7 @@ public sealed class SnapshotRejectionTests(BookinfoAppFixture mesh) : IClassFixt
 
             for (var i = 0; i < 10; i++)
             {
-                BookinfoPage.Parse(await mesh.GetPageAsync());
+                await mesh.GetReviewedPageAsync();
             }
         }
         finally

@@ -24,7 +24,7 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
 
         for (var i = 0; i < 100; i++)
         {
-            var page = BookinfoPage.Parse(await mesh.GetPageAsync());
+            var page = await mesh.GetReviewedPageAsync();
             Assert.Equal("reviews-v1", page.ServedBy);
             Assert.Equal(0, page.StarCount);
         }
@@ -37,11 +37,11 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
 
         for (var i = 0; i < 20; i++)
         {
-            var jason = BookinfoPage.Parse(await mesh.GetPageAsync(userCookie: "jason"));
+            var jason = await mesh.GetReviewedPageAsync(userCookie: "jason");
             Assert.Equal("reviews-v2", jason.ServedBy);
             Assert.Equal(["black"], jason.StarColors);
 
-            var anonymous = BookinfoPage.Parse(await mesh.GetPageAsync());
+            var anonymous = await mesh.GetReviewedPageAsync();
             Assert.Equal("reviews-v1", anonymous.ServedBy);
             Assert.Equal(0, anonymous.StarCount);
         }
@@ -62,7 +62,7 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
         Assert.Contains("Sorry, product reviews are currently unavailable for this book.", page, StringComparison.Ordinal);
 
         stopwatch.Restart();
-        var other = BookinfoPage.Parse(await mesh.GetPageAsync(userCookie: "alice"));
+        var other = await mesh.GetReviewedPageAsync(userCookie: "alice");
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"alice's page took {stopwatch.Elapsed}");
         Assert.Equal("reviews-v1", other.ServedBy);
     }
@@ -92,7 +92,7 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
         var served = new List<string>();
         for (var i = 0; i < 200; i++)
         {
-            served.Add(BookinfoPage.Parse(await mesh.GetPageAsync()).ServedBy);
+            served.Add((await mesh.GetReviewedPageAsync()).ServedBy);
         }
         var v3Share = served.Count(s => s == "reviews-v3") / (double)served.Count;
         output.WriteLine($"reviews-v3 served {v3Share:P1} of 200 pages");
@@ -102,7 +102,7 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
         await ApplyAsync("virtual-service-reviews-v3.yaml");
         for (var i = 0; i < 50; i++)
         {
-            var page = BookinfoPage.Parse(await mesh.GetPageAsync());
+            var page = await mesh.GetReviewedPageAsync();
             Assert.Equal("reviews-v3", page.ServedBy);
             Assert.Equal(["red"], page.StarColors);
         }
@@ -151,11 +151,20 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
         await Eventually.ValueAsync(async () => BookinfoPage.TryParse(await mesh.GetPageAsync()),
             served => served is { ServedBy: "reviews-v2" } && served.StarColors.SetEquals(["black"]), TimeSpan.FromSeconds(30));
         var withoutTimeout = TimeSpan.MaxValue;
-        for (var i = 0; i < 3; i++)
+        for (int timed = 0, fetched = 0; timed < 3; fetched++)
         {
+            Assert.True(fetched < 10, $"only {timed} of {fetched} pages had their reviews line");
             var stopwatch = Stopwatch.StartNew();
-            var slow = BookinfoPage.Parse(await mesh.GetPageAsync());
-            withoutTimeout = TimeSpan.FromTicks(Math.Min(withoutTimeout.Ticks, stopwatch.Elapsed.Ticks));
+            var slow = BookinfoPage.TryParse(await mesh.GetPageAsync());
+            var elapsed = stopwatch.Elapsed;
+            if (slow is null)
+            {
+                // productpage gave up on reviews (two 3 s attempts): this page timed the machine's load, not the path.
+                continue;
+            }
+
+            timed++;
+            withoutTimeout = TimeSpan.FromTicks(Math.Min(withoutTimeout.Ticks, elapsed.Ticks));
             Assert.Equal("reviews-v2", slow.ServedBy);
             Assert.Equal(["black"], slow.StarColors);
         }
@@ -234,7 +243,7 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
         // The running config is the one before the refused apply: every page from v1.
         for (var i = 0; i < 30; i++)
         {
-            Assert.Equal("reviews-v1", BookinfoPage.Parse(await mesh.GetPageAsync()).ServedBy);
+            Assert.Equal("reviews-v1", (await mesh.GetReviewedPageAsync()).ServedBy);
         }
     }
 
@@ -297,7 +306,7 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
 
         for (var i = 0; i < 20; i++)
         {
-            Assert.Equal("reviews-v1", BookinfoPage.Parse(await mesh.GetPageAsync()).ServedBy);
+            Assert.Equal("reviews-v1", (await mesh.GetReviewedPageAsync()).ServedBy);
         }
 
         // Copies are fire and forget: give the last ones a moment to land.
@@ -332,7 +341,7 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
             var servedBy = new HashSet<string>();
             for (var i = 0; i < 8; i++)
             {
-                servedBy.Add(BookinfoPage.Parse(await mesh.GetPageAsync(userCookie: user)).ServedBy);
+                servedBy.Add((await mesh.GetReviewedPageAsync(userCookie: user)).ServedBy);
             }
             Assert.Single(servedBy);
             versions.UnionWith(servedBy);
@@ -385,7 +394,7 @@ public sealed class TrafficManagementTests(BookinfoAppFixture mesh, ITestOutputH
             var pages = new List<string>();
             for (var i = 0; i < 10; i++)
             {
-                pages.Add(BookinfoPage.Parse(await mesh.GetPageAsync()).ServedBy);
+                pages.Add((await mesh.GetReviewedPageAsync()).ServedBy);
             }
             if (pages.All(p => p == version))
             {
