@@ -24,7 +24,9 @@ command -v docker >/dev/null 2>&1 || { echo "docker.io installed but no docker c
 
 log=/var/log/meshdev-dockerd.log
 if ! pgrep -x dockerd >/dev/null 2>&1; then
-  as_root sh -c "nohup dockerd --storage-driver=vfs >>'$log' 2>&1 </dev/null &"
+  # The daemon outlives this script: it must not keep the caller's other open files (a lock, a CI step's pipe) open.
+  as_root bash -c "for fd in \$(ls /proc/\$\$/fd); do [ \"\$fd\" -gt 2 ] && eval \"exec \$fd>&-\"; done 2>/dev/null
+    nohup dockerd --storage-driver=vfs >>'$log' 2>&1 </dev/null &"
 fi
 
 # The daemon needs a few seconds to create its socket and bridge; wait for it to answer, not for a timer.
