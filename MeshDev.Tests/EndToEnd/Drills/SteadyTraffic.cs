@@ -87,7 +87,8 @@ public sealed class SteadyTraffic(HttpClient http, double requestsPerSecond)
         }
         if (BookinfoPage.TryParse(body) is null)
         {
-            return "no reviews on the page";
+            var heading = System.Text.RegularExpressions.Regex.Match(body, "<h[1-6][^>]*>([^<]*)</h").Groups[1].Value;
+            return $"no reviews on the page (first heading: \"{heading}\")";
         }
         foreach (var error in new[] { "Error fetching product", "currently unavailable" })
         {
