@@ -21,6 +21,7 @@ public sealed class FaultDrillTests(DrillFixture mesh, ITestOutputHelper output)
     private const double RequestsPerSecond = 20;
     private static readonly TimeSpan LeadIn = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Tail = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan SoakLeadIn = TimeSpan.FromSeconds(35);
 
     [Fact]
     public async Task Drill_control_plane_killed_and_restarted_fails_no_request()
@@ -146,7 +147,8 @@ public sealed class FaultDrillTests(DrillFixture mesh, ITestOutputHelper output)
         var rounds = 0;
         do
         {
-            await QuietAsync(traffic, traffic.Elapsed + LeadIn, soak, memory, ref nextSample);
+            // A soak spaces its faults beyond the AppHost's healthy-run reset (30 s), so each restart starts from the first backoff step.
+            await QuietAsync(traffic, traffic.Elapsed + (soak is null ? LeadIn : SoakLeadIn), soak, memory, ref nextSample);
             await faultAndRecovery();
             rounds++;
         }
@@ -218,7 +220,7 @@ public sealed class FaultDrillTests(DrillFixture mesh, ITestOutputHelper output)
     {
         await Eventually.ValueAsync(() => Task.FromResult(mesh.ProcessIdOf(resource)),
             pid => pid is { } id && id != killedPid && mesh.ResourceState(resource) == KnownResourceStates.Running && RestartsOf(resource) == restartsBefore + 1,
-            TimeSpan.FromSeconds(30));
+            TimeSpan.FromSeconds(60)); // the longest backoff (30 s) and a start
         output.WriteLine($"{resource} restarted by the AppHost ({mesh.ResourceProperty(resource, "mesh.lastExit")})");
     }
 
