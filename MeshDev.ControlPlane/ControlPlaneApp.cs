@@ -30,6 +30,7 @@ public static class ControlPlaneApp
         builder.Services.AddSingleton(listeners);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddGrpc();
+        builder.Services.AddSingleton<IProxyLiveness, AdminListenerLiveness>();
         builder.Services.AddSingleton<IWorkloadRegistry, WorkloadRegistry>();
         builder.Services.AddSingleton<InvalidSnapshotFaults>();
         builder.Services.AddSingleton<JwksCache>();

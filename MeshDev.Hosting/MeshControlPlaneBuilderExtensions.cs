@@ -26,6 +26,7 @@ public static class MeshControlPlaneBuilderExtensions
 
         var resource = new MeshControlPlaneResource(name, MeshBinaries.DotnetHost, builder.AppHostDirectory);
         MeshProxyStatusPublisher.Subscribe(builder, resource);
+        MeshRestartSupervisor.Subscribe(builder);
         // Generated for each run and never persisted: tokens minted by an earlier run stop proving anything.
         var bootstrapKey = builder.AddParameter($"{name}-bootstrap-key",
             new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: false);

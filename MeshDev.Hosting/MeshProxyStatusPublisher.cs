@@ -87,6 +87,6 @@ internal static class MeshProxyStatusPublisher
         while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false));
     }
 
-    private static ImmutableArray<ResourcePropertySnapshot> SetProperty(this ImmutableArray<ResourcePropertySnapshot> properties, string name, string value) =>
+    internal static ImmutableArray<ResourcePropertySnapshot> SetProperty(this ImmutableArray<ResourcePropertySnapshot> properties, string name, string value) =>
         [.. properties.Where(p => p.Name != name), new ResourcePropertySnapshot(name, value)];
 }

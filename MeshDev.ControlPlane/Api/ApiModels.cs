@@ -11,7 +11,8 @@ public sealed record ServiceInstanceResponse(
     uint ServicePort,
     string Protocol,
     bool Healthy,
-    bool Connected);
+    bool Connected,
+    bool ProcessGone);
 
 public sealed record ProxyResponse(
     string Id,
@@ -32,7 +33,11 @@ public sealed record ProxyResponse(
     NackResponse? LastNack,
     string AdminUrl,
     IReadOnlyList<string> Upstreams,
-    DateTimeOffset? LastPushAt);
+    DateTimeOffset? LastPushAt,
+    int Restarts,
+    string InstanceId,
+    DateTimeOffset? StartedAt,
+    bool ProcessGone);
 
 public sealed record NackResponse(string Version, string Reason, DateTimeOffset At);
 

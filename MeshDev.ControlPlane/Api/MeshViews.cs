@@ -22,7 +22,7 @@ public sealed class MeshViews(IWorkloadRegistry registry, ProxySyncTracker track
     public ProxyResponse? Proxy(string proxyId) => registry.Find(proxyId) is { } workload ? Proxy(workload) : null;
 
     private static ServiceInstanceResponse Instance(Workload w) =>
-        new(w.ProxyId, w.Labels, w.InboundAddress, w.ServicePort, ProtocolName(w.Protocol), w.Healthy, w.Connected);
+        new(w.ProxyId, w.Labels, w.InboundAddress, w.ServicePort, ProtocolName(w.Protocol), w.Healthy, w.Connected, w.ProcessGone);
 
     private ProxyResponse Proxy(Workload w)
     {
@@ -33,7 +33,7 @@ public sealed class MeshViews(IWorkloadRegistry registry, ProxySyncTracker track
             w.Connected, w.ConnectedAt, w.DisconnectedAt, w.Healthy,
             sync.SentVersion, sync.SentAt, sync.AckedVersion, sync.AckedAt, sync.InSync, sync.ConfigVersion,
             sync.LastNack is { } nack ? new NackResponse(nack.Version, nack.Reason, nack.At) : null,
-            w.AdminUrl, w.UpstreamServices, sync.LastPushAt);
+            w.AdminUrl, w.UpstreamServices, sync.LastPushAt, w.Restarts, w.InstanceId, w.StartedAt, w.ProcessGone);
     }
 
     public static string ProtocolName(ServiceProtocol protocol) => protocol switch

@@ -120,7 +120,7 @@ public sealed partial class CertificateAuthority : ITrustBundle, IDisposable
         return new SignResult.Signed(certificate, [certificate.ExportCertificatePem(), .. Authority.IntermediatesPem], RootsPem);
     }
 
-    /// <summary>0: the CA's lifetime; longer: cut to it; shorter: honoured down to one minute.</summary>
+    /// <summary>0: the CA's lifetime; longer: cut to it; shorter: honoured down to the minimum lifetime.</summary>
     private TimeSpan LifetimeFor(long requestedSeconds)
     {
         if (requestedSeconds == 0 || requestedSeconds >= _options.Lifetime.TotalSeconds)

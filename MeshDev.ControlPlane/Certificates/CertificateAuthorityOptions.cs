@@ -7,7 +7,8 @@ namespace MeshDev.ControlPlane.Certificates;
 public sealed class CertificateAuthorityOptions
 {
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(24);
-    public static readonly TimeSpan MinimumLifetime = TimeSpan.FromMinutes(1);
+    // Short enough for fault drills that rotate certificates every few seconds; proxies renew at half of it.
+    public static readonly TimeSpan MinimumLifetime = TimeSpan.FromSeconds(5);
 
     /// <summary>Folder that holds the generated root (<c>ca/root-cert.pem</c>, <c>ca/root-key.pem</c>).</summary>
     public required string DataDirectory { get; init; }
@@ -49,7 +50,7 @@ public sealed class CertificateAuthorityOptions
         {
             throw new InvalidOperationException(
                 $"Configuration '{MeshEnvironment.ControlPlane.CertificateLifetime}' is '{configuration[MeshEnvironment.ControlPlane.CertificateLifetime]}'; " +
-                "a workload certificate lives at least one minute (proxies renew at half of the lifetime).");
+                "a workload certificate lives at least five seconds (proxies renew at half of the lifetime).");
         }
 
         var trustDomain = Trimmed(configuration, MeshEnvironment.ControlPlane.TrustDomain) ?? MeshEnvironment.DefaultTrustDomain;

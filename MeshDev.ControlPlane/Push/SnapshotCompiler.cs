@@ -18,7 +18,8 @@ public interface ISnapshotCompiler
 /// The proxy's route tables (see <see cref="RouteCompiler"/>, and <see cref="TcpRouteCompiler"/> for their tcp routes) and one cluster per service it sends traffic to: each
 /// upstream service it declared and each service its routes name (a gateway declares none, its routes name them).
 /// A cluster's endpoints are that service's sidecars, connected or within their grace period (a proxy keeps a
-/// briefly disconnected peer with its last reported health rather than dropping it on a blip); its subsets and
+/// briefly disconnected peer with its last reported health rather than dropping it on a blip) unless the registry
+/// knows the peer's process is gone, which takes it out at once; its subsets and
 /// policies (load balancer or consistent hash, connection pool, outlier detection) come from the service's
 /// DestinationRule, see <see cref="TrafficPolicyCompiler"/>. Its inbound security (PeerAuthentication,
 /// AuthorizationPolicy, RequestAuthentication) comes from <see cref="SecurityCompiler"/>. Everything is emitted in a canonical order so the
@@ -59,7 +60,7 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore 
     {
         var (service, @namespace) = ServiceHost.Resolve(upstream, proxyNamespace);
         var instances = workloads
-            .Where(w => w.IsSidecar && w.Service == service && w.Namespace == @namespace)
+            .Where(w => w.IsSidecar && w.Service == service && w.Namespace == @namespace && !w.ProcessGone)
             .OrderBy(w => w.ProxyId, StringComparer.Ordinal)
             .ToList();
         var rule = config.OfKind<DestinationRuleResource>().FirstOrDefault(r =>

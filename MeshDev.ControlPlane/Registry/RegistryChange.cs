@@ -5,6 +5,8 @@ public enum RegistryChangeKind
     Registered,
     HealthChanged,
     Disconnected,
+    /// <summary>A disconnected proxy's process is known gone; its endpoints leave load balancing.</summary>
+    ProcessGone,
     Removed,
 }
 

@@ -27,6 +27,21 @@ public sealed record Workload
     public DateTimeOffset? DisconnectedAt { get; init; }
 
     /// <summary>
+    /// Disconnected and its process known to be gone (its admin listener refuses connections): its endpoints leave
+    /// every peer's load balancing at once instead of at the end of the grace period, and come back when it reconnects.
+    /// </summary>
+    public bool ProcessGone { get; init; }
+
+    /// <summary>The run of the proxy process that registered (ProxyHello.instance_id); empty from older proxies.</summary>
+    public string InstanceId { get; init; } = "";
+
+    /// <summary>When that process started, as the proxy reported it; null when not reported.</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>How many times this proxy id came back as a new process since the control plane started.</summary>
+    public int Restarts { get; init; }
+
+    /// <summary>
     /// Identifies the stream that currently owns this entry. A newer stream with the same proxy id takes a new
     /// session, so late events from the replaced stream (its disconnect, its health reports) are ignored.
     /// </summary>

@@ -25,6 +25,11 @@ public sealed class ControlPlaneClient(
 {
     private readonly ControlPlaneStats _stats = stats.ControlPlane;
 
+    // One value per run of this proxy: kept across reconnects, new after a restart, so the control plane can tell a
+    // reconnect from a restarted process.
+    private readonly string _instanceId = Guid.NewGuid().ToString("N");
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+
     // The open stream's outbox; null while disconnected. A gRPC request stream takes one writer at a time, so
     // ACKs and health reports queue here and a single loop writes them.
     private volatile ChannelWriter<ProxyMessage>? _outbox;
@@ -223,6 +228,8 @@ public sealed class ControlPlaneClient(
             Protocol = options.Inbound?.Protocol ?? ServiceProtocol.Http,
             // Only a proxy that will hold a certificate names an identity, so peers dial it with mTLS only then.
             Identity = options.Identity?.Id.ToString() ?? "",
+            InstanceId = _instanceId,
+            StartedAtUnixMs = _startedAt.ToUnixTimeMilliseconds(),
         };
         foreach (var (key, value) in options.Labels)
         {

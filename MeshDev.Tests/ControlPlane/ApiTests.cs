@@ -29,7 +29,7 @@ public sealed class ApiTests
         var expected = JsonNode.Parse("""
             {"name":"reviews","namespace":"default","instances":[{"proxyId":"reviews-v1-sidecar",
              "labels":{"app":"reviews","version":"v1"},"address":"127.0.0.1:40123","servicePort":9080,
-             "protocol":"http","healthy":true,"connected":true}]}
+             "protocol":"http","healthy":true,"connected":true,"processGone":false}]}
             """);
         Assert.True(JsonNode.DeepEquals(expected, services[1]), services[1]!.ToJsonString());
     }
@@ -49,6 +49,7 @@ public sealed class ApiTests
         [
             "id", "service", "namespace", "labels", "mode", "connected", "connectedAt", "disconnectedAt", "healthy",
             "sentVersion", "sentAt", "ackedVersion", "ackedAt", "inSync", "configVersion", "lastNack", "adminUrl", "upstreams", "lastPushAt",
+            "restarts", "instanceId", "startedAt", "processGone",
         ];
         Assert.Equal(fields.Order(), listed.Select(p => p.Key).Order());
         Assert.True(JsonNode.DeepEquals(listed, single));

@@ -25,9 +25,9 @@ public sealed class CertificateAuthorityOptionsTests
     }
 
     [Theory]
-    [InlineData("00:00:30")]
-    [InlineData("59")]
-    public void A_lifetime_under_a_minute_is_refused_naming_the_key(string lifetime)
+    [InlineData("00:00:04")]
+    [InlineData("4.9")]
+    public void A_lifetime_under_five_seconds_is_refused_naming_the_key(string lifetime)
     {
         var error = Assert.Throws<InvalidOperationException>(() => Read((MeshEnvironment.ControlPlane.CertificateLifetime, lifetime)));
         Assert.Contains(MeshEnvironment.ControlPlane.CertificateLifetime, error.Message);

@@ -49,8 +49,14 @@ public sealed class RegistrationTests
     [Fact]
     public async Task DisconnectedWorkload_StaysDuringGracePeriod_ThenIsRemoved()
     {
+        // A process still listening on its admin port: its stream broke but it lives, so the grace period applies
+        // (a proxy whose process is gone leaves at once, see ProxyLifecycleTests).
+        using var liveAdmin = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        liveAdmin.Start();
         await using var controlPlane = await ControlPlaneHost.StartAsync(gracePeriod: TimeSpan.FromSeconds(1.5));
-        var reviews = await controlPlane.ConnectAsync(TestProxy.Sidecar("reviews-v1", "reviews", "127.0.0.1:40011"));
+        var reviewsHello = TestProxy.Sidecar("reviews-v1", "reviews", "127.0.0.1:40011");
+        reviewsHello.AdminUrl = $"http://127.0.0.1:{((System.Net.IPEndPoint)liveAdmin.LocalEndpoint).Port}";
+        var reviews = await controlPlane.ConnectAsync(reviewsHello);
         await using var productpage = await controlPlane.ConnectAsync(
             TestProxy.Sidecar("productpage-v1", "productpage", "127.0.0.1:40010", null, "reviews"));
         await productpage.WaitForAsync(s => s.Clusters.Single().Endpoints.Count == 1);

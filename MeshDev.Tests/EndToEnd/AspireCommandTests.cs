@@ -55,16 +55,11 @@ public sealed class AspireCommandTests(BookinfoAppFixture mesh, ITestOutputHelpe
         {
             var acked = (await mesh.GetProxyAsync(proxy)).GetProperty("ackedVersion").GetString();
             await WaitForAsync(() => Task.FromResult(
-                Property(proxy, "mesh.config.ackedVersion") == acked && Property(proxy, "mesh.config.configVersion") == configVersion
-                && Property(proxy, "mesh.config.inSync") == "true"),
+                mesh.ResourceProperty(proxy, "mesh.config.ackedVersion") == acked && mesh.ResourceProperty(proxy, "mesh.config.configVersion") == configVersion
+                && mesh.ResourceProperty(proxy, "mesh.config.inSync") == "true"),
                 $"{proxy} showing acked version {acked} of config {configVersion}");
         }
     }
-
-    private string? Property(string resource, string name) =>
-        mesh.App.ResourceNotifications.TryGetCurrentState(resource, out var state)
-            ? state.Snapshot.Properties.FirstOrDefault(p => p.Name == name)?.Value?.ToString()
-            : null;
 
     private async Task<List<string>> PagesAsync(int count)
     {

@@ -128,6 +128,10 @@ public class BookinfoAppFixture : IAsyncLifetime
     public async Task<JsonElement> GetProxyAsync(string id) =>
         (await GetProxiesAsync()).Single(proxy => proxy.GetProperty("id").GetString() == id);
 
+    /// <summary>The proxy as the control plane lists it, or null while it is not registered (e.g. between a restart and its reconnect).</summary>
+    public async Task<JsonElement?> FindProxyAsync(string id) =>
+        (await GetProxiesAsync()).Where(proxy => proxy.GetProperty("id").GetString() == id).Select(proxy => (JsonElement?)proxy).SingleOrDefault();
+
     /// <summary>Counters of one proxy, read from its own admin listener (found through the control plane's API).</summary>
     public async Task<ProxyStats> GetStatsAsync(string proxyId)
     {
@@ -189,6 +193,20 @@ public class BookinfoAppFixture : IAsyncLifetime
         }
         throw new TimeoutException($"The mesh did not converge within {timeout}: {last}");
     }
+
+    /// <summary>A property of a resource as the Aspire dashboard shows it, or null when it has none (yet).</summary>
+    public string? ResourceProperty(string resource, string name) =>
+        App.ResourceNotifications.TryGetCurrentState(resource, out var state)
+            ? state.Snapshot.Properties.FirstOrDefault(p => p.Name == name)?.Value?.ToString()
+            : null;
+
+    /// <summary>The resource's state text in the Aspire dashboard (Running, Exited, ...).</summary>
+    public string? ResourceState(string resource) =>
+        App.ResourceNotifications.TryGetCurrentState(resource, out var state) ? state.Snapshot.State?.Text : null;
+
+    /// <summary>The process id of a running executable or project resource, as Aspire reports it.</summary>
+    public int? ProcessIdOf(string resource) =>
+        int.TryParse(ResourceProperty(resource, "executable.pid"), System.Globalization.CultureInfo.InvariantCulture, out var pid) ? pid : null;
 
     /// <summary>Runs an Aspire resource command (start, stop, ...) as the dashboard's buttons do.</summary>
     public async Task ExecuteAsync(string resource, string command)
