@@ -14,7 +14,16 @@ public static class ConfigEndpoints
         api.MapPost("/config", async (HttpRequest request, IConfigStore store) =>
         {
             var source = SourceOf(request);
-            var result = store.Apply(await ReadBodyAsync(request), source);
+            ConfigChangeResult result;
+            try
+            {
+                result = store.Apply(await ReadBodyAsync(request), source);
+            }
+            catch (ConfigPersistenceException ex)
+            {
+                return NotKept(ex);
+            }
+
             return result.Accepted
                 ? Results.Ok(new ApplyResponse(
                     result.Applied.Select(a => new AppliedResourceResponse(a.Key.Kind, a.Key.Namespace, a.Key.Name, a.Action.ToString().ToLowerInvariant())).ToList(),
@@ -38,7 +47,7 @@ public static class ConfigEndpoints
             }
 
             return Results.Ok(new ConfigListResponse(config.Version,
-                config.Resources.Where(r => canonical is null || r.Kind == canonical).Select(ResourceResponse.From).ToList()));
+                config.Resources.Where(r => canonical is null || r.Kind == canonical).Select(r => ResourceResponse.From(r, config)).ToList()));
         });
 
         api.MapGet("/config/messages", (IConfigStore store, JwksCache jwks) => Results.Ok(new ConfigMessagesResponse(
@@ -52,8 +61,9 @@ public static class ConfigEndpoints
                 return UnknownKind(kind);
             }
 
-            return store.Current.Find(new ResourceKey(canonical, @namespace, name)) is { } resource
-                ? Results.Ok(ResourceResponse.From(resource))
+            var config = store.Current;
+            return config.Find(new ResourceKey(canonical, @namespace, name)) is { } resource
+                ? Results.Ok(ResourceResponse.From(resource, config))
                 : Results.NotFound(new ErrorResponse($"No {canonical} {@namespace}/{name} in the config."));
         });
 
@@ -65,7 +75,17 @@ public static class ConfigEndpoints
             }
 
             var key = new ResourceKey(canonical, @namespace, name);
-            return store.Delete(key) switch
+            ConfigChangeResult? result;
+            try
+            {
+                result = store.Delete(key);
+            }
+            catch (ConfigPersistenceException ex)
+            {
+                return NotKept(ex);
+            }
+
+            return result switch
             {
                 null => Results.NotFound(new ErrorResponse($"No {canonical} {@namespace}/{name} in the config.")),
                 { Accepted: true } deleted => Results.Ok(new DeleteResponse(new ResourceKeyResponse(canonical, @namespace, name), deleted.ConfigVersion)),
@@ -87,6 +107,11 @@ public static class ConfigEndpoints
 
     private static IResult Refused(ConfigChangeResult result, string source) =>
         Results.BadRequest(new ConfigErrorResponse($"{result.Errors.Count()} problem(s) in {source}", Messages(result.Messages)));
+
+    /// <summary>The change was valid but could not be made durable, so it is not in force either.</summary>
+    private static IResult NotKept(ConfigPersistenceException ex) =>
+        Results.Json(new ErrorResponse($"The change was not made: {ex.Message}. The running config is unchanged."),
+            statusCode: StatusCodes.Status500InternalServerError);
 
     private static IResult UnknownKind(string kind) =>
         Results.NotFound(new ErrorResponse($"Unknown kind '{kind}'; MeshDev keeps {string.Join(", ", ConfigKinds.Kinds)}."));

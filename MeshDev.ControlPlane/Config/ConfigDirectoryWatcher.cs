@@ -15,22 +15,23 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
     private readonly ConcurrentDictionary<string, long> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _signal = new(0);
 
-    public override Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads the folder together with the config applied through the API before this start. Called while the app is
+    /// built, before any listener or hosted service starts, so no proxy is ever served a snapshot without them.
+    /// </summary>
+    public void LoadAtStart()
     {
-        // Loaded before the host starts serving, so the first snapshot of every proxy already carries the folder's config.
-        if (options.ConfigDirectory is { } folder)
+        var folder = options.ConfigDirectory;
+        if (folder is not null && !Directory.Exists(folder))
         {
-            if (!Directory.Exists(folder))
-            {
-                throw new InvalidOperationException(
-                    $"Configuration '{Core.MeshEnvironment.ControlPlane.ConfigDirectory}' is '{folder}', which is not a folder; create it or unset the key.");
-            }
-
-            store.LoadSources(ConfigFiles(folder).ToDictionary(f => f, File.ReadAllText, StringComparer.Ordinal));
-            LogLoaded(folder, store.Current.Resources.Count, store.Rejected.Count);
+            throw new InvalidOperationException(
+                $"Configuration '{Core.MeshEnvironment.ControlPlane.ConfigDirectory}' is '{folder}', which is not a folder; create it or unset the key.");
         }
 
-        return base.StartAsync(cancellationToken);
+        store.LoadSources(folder is null
+            ? new Dictionary<string, string>()
+            : ConfigFiles(folder).ToDictionary(f => f, File.ReadAllText, StringComparer.Ordinal));
+        LogLoaded(folder ?? "(none)", store.Current.Resources.Count, store.Current.AppliedFiles.Count, store.Rejected.Count);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -131,8 +132,8 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
     private static bool IsConfigFile(string path) =>
         Path.GetExtension(path) is ".yaml" or ".yml" && !Path.GetFileName(path).StartsWith('.');
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded config folder {Folder}: {Count} resources in force, {Rejected} files refused")]
-    private partial void LogLoaded(string folder, int count, int rejected);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded config folder {Folder} and the applied config: {Count} resources in force ({Applied} applied through the API), {Rejected} files refused")]
+    private partial void LogLoaded(string folder, int count, int applied, int rejected);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Config file {Path} {What}; config version {Version}")]
     private partial void LogReloaded(string path, string what, long version);
