@@ -14,10 +14,16 @@ public static class ConfigEndpoints
         api.MapPost("/config", async (HttpRequest request, IConfigStore store) =>
         {
             var source = SourceOf(request);
+            var (text, refusal) = await ConfigRequestBody.ReadAsync(request, source);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
             ConfigChangeResult result;
             try
             {
-                result = store.Apply(await ReadBodyAsync(request), source);
+                result = store.Apply(text!, source);
             }
             catch (ConfigPersistenceException ex)
             {
@@ -33,7 +39,14 @@ public static class ConfigEndpoints
 
         api.MapPost("/analyze", async (HttpRequest request, IConfigStore store) =>
         {
-            var result = store.Analyze(await ReadBodyAsync(request), SourceOf(request));
+            var source = SourceOf(request);
+            var (text, refusal) = await ConfigRequestBody.ReadAsync(request, source);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            var result = store.Analyze(text!, source);
             return Results.Ok(new AnalyzeResponse(result.Accepted, Messages(result.Messages)));
         });
 
@@ -98,12 +111,6 @@ public static class ConfigEndpoints
 
     private static string SourceOf(HttpRequest request) =>
         request.Query["source"].ToString() is { Length: > 0 } source ? source : DefaultSource;
-
-    private static async Task<string> ReadBodyAsync(HttpRequest request)
-    {
-        using var reader = new StreamReader(request.Body);
-        return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
-    }
 
     private static IResult Refused(ConfigChangeResult result, string source) =>
         Results.BadRequest(new ConfigErrorResponse($"{result.Errors.Count()} problem(s) in {source}", Messages(result.Messages)));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MeshDev.Core.Config;
 
 namespace MeshDev.ControlPlane.Config;
 
@@ -28,9 +29,20 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
                 $"Configuration '{Core.MeshEnvironment.ControlPlane.ConfigDirectory}' is '{folder}', which is not a folder; create it or unset the key.");
         }
 
-        store.LoadSources(folder is null
-            ? new Dictionary<string, string>()
-            : ConfigFiles(folder).ToDictionary(f => f, File.ReadAllText, StringComparer.Ordinal));
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in folder is null ? [] : ConfigFiles(folder))
+        {
+            if (Read(file, folder!, out var problem) is { } text)
+            {
+                texts[file] = text;
+            }
+            else if (problem is not null)
+            {
+                store.RefuseSource(file, problem);
+            }
+        }
+
+        store.LoadSources(texts);
         LogLoaded(folder ?? "(none)", store.Current.Resources.Count, store.Current.AppliedFiles.Count, store.Rejected.Count);
     }
 
@@ -107,22 +119,68 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
 
     private void Reload(string path)
     {
-        string? text;
-        try
+        string? text = null;
+        if (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
         {
-            text = File.Exists(path) ? File.ReadAllText(path) : null;
-        }
-        catch (IOException ex)
-        {
-            // Still being written; the writer's next event brings it back.
-            LogUnreadable(path, ex.Message);
-            return;
+            text = Read(path, options.ConfigDirectory!, out var problem);
+            if (text is null)
+            {
+                if (problem is not null)
+                {
+                    store.RefuseSource(path, problem);
+                }
+
+                return;
+            }
         }
 
         var result = store.ReplaceSource(path, text);
         if (result.Accepted)
         {
             LogReloaded(path, text is null ? "removed" : "applied", result.ConfigVersion);
+        }
+    }
+
+    /// <summary>
+    /// The file's text, or null: with <paramref name="problem"/> when it is not config the folder may hold (a link out of
+    /// the folder, too large, not UTF-8 text), without when it could not be read yet (being written; its next event
+    /// brings it back).
+    /// </summary>
+    private string? Read(string path, string folder, out ConfigMessage? problem)
+    {
+        problem = null;
+        try
+        {
+            var file = new FileInfo(path);
+            if (file.LinkTarget is not null)
+            {
+                // A ConfigMap's files are links into its ..data folder; a link out of the folder would make the mesh
+                // config whatever file it names, so it is not followed.
+                var target = file.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+                var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
+                if (target is null || !Path.GetFullPath(target).StartsWith(root, StringComparison.Ordinal))
+                {
+                    problem = new ConfigMessage(path, null, null, null, null, null, null,
+                        $"is a link to '{file.LinkTarget}', outside the config folder; links are followed only within the folder. Copy the file in instead.");
+                    return null;
+                }
+
+                file = new FileInfo(target);
+            }
+
+            if (file.Length > ConfigText.MaxBytes)
+            {
+                problem = new ConfigMessage(path, null, null, null, null, null, null,
+                    $"is {file.Length} bytes, larger than the limit of {ConfigText.MaxBytes} bytes (4 MiB) for one config file; split it.");
+                return null;
+            }
+
+            return ConfigText.Decode(File.ReadAllBytes(path), path, out problem);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogUnreadable(path, ex.Message);
+            return null;
         }
     }
 

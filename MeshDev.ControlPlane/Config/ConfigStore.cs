@@ -23,6 +23,13 @@ public interface IConfigStore
     ConfigChangeResult ReplaceSource(string source, string? yaml);
 
     /// <summary>
+    /// Records that <paramref name="source"/> (a watched file) could not be read as config; its previous content stays in force.
+    /// </summary>
+    void RefuseSource(string source, ConfigMessage problem)
+    {
+    }
+
+    /// <summary>
     /// Loads the config at start: the watched folder's files given here together with the config kept from earlier API
     /// applies; a source that cannot be accepted is left out and listed as rejected.
     /// </summary>
@@ -105,6 +112,14 @@ public sealed partial class ConfigStore(KnownServices knownServices, IPushSchedu
             }
 
             return result;
+        }
+    }
+
+    public void RefuseSource(string source, ConfigMessage problem)
+    {
+        lock (_lock)
+        {
+            RecordSourceOutcome(source, Refused(_current, [problem]));
         }
     }
 
