@@ -65,26 +65,33 @@ public sealed class ProxyConnection(
     private async Task PushWhileWantedAsync(Action<ProxyConnection, Exception> onFailure)
     {
         await Task.Yield();
-        while (true)
+        try
         {
-            while (Interlocked.Exchange(ref _pushWanted, 0) == 1 && !Closed.IsCancellationRequested)
+            while (true)
             {
-                try
+                while (Interlocked.Exchange(ref _pushWanted, 0) == 1 && !Closed.IsCancellationRequested)
                 {
-                    await PushIfChangedAsync(Closed);
+                    try
+                    {
+                        await PushIfChangedAsync(Closed);
+                    }
+                    catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+                    {
+                        onFailure(this, ex);
+                    }
                 }
-                catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException or ObjectDisposedException)
-                {
-                    onFailure(this, ex);
-                }
-            }
 
-            Volatile.Write(ref _pushing, 0);
-            // A request that came after the loop's last look, and found it still running, is served here.
-            if (Volatile.Read(ref _pushWanted) == 0 || Closed.IsCancellationRequested || Interlocked.CompareExchange(ref _pushing, 1, 0) != 0)
-            {
-                return;
+                Volatile.Write(ref _pushing, 0);
+                // A request that came after the loop's last look, and found it still running, is served here.
+                if (Volatile.Read(ref _pushWanted) == 0 || Closed.IsCancellationRequested || Interlocked.CompareExchange(ref _pushing, 1, 0) != 0)
+                {
+                    return;
+                }
             }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The stream ended while a push was wanted: nothing is left to push to.
         }
     }
 
