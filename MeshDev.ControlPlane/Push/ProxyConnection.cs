@@ -117,15 +117,17 @@ public sealed class ProxyConnection(
             // Read before compiling, so the version reported can only lag the config compiled, never lead it.
             var configVersion = config.Current.Version;
             var snapshot = compiler.Compile(workload, registry.GetAll());
-            tracker.OnCompiled(ProxyId, configVersion);
             if (snapshot.Version == _lastSentVersion)
             {
+                tracker.OnCompiled(ProxyId, configVersion);
                 return false;
             }
 
             var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-            // Recorded before writing: a fast proxy may ACK before WriteAsync returns.
+            // Recorded before writing: a fast proxy may ACK before WriteAsync returns. The config version goes after the
+            // sent one, so the proxy never reads as in sync with a config version whose snapshot it has not been sent.
             tracker.OnSent(ProxyId, snapshot.Version, nonce);
+            tracker.OnCompiled(ProxyId, configVersion);
             using var write = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
             write.CancelAfter(writeTimeout);
             try
