@@ -46,8 +46,11 @@ public static class ControlPlaneApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StartupWarmup>());
         builder.Services.AddSingleton<MeshViews>();
         builder.Services.AddSingleton<KnownServices>();
+        builder.Services.AddSingleton(sp => new AppliedConfigFolder(
+            Path.Combine(options.DataDirectory!, AppliedConfigFolder.FolderName), sp.GetRequiredService<ILogger<AppliedConfigFolder>>()));
         builder.Services.AddSingleton<IConfigStore, ConfigStore>();
-        builder.Services.AddHostedService<ConfigDirectoryWatcher>();
+        builder.Services.AddSingleton<ConfigDirectoryWatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigDirectoryWatcher>());
         builder.Services.AddCertificateAuthority(builder.Configuration);
         builder.Services.AddMeshTelemetry(builder.Configuration);
         configureServices?.Invoke(builder.Services);
@@ -58,6 +61,9 @@ public static class ControlPlaneApp
         app.Services.GetRequiredService<ProxySyncTracker>();
         // Loaded (or made) now, so a CA that cannot be used stops the start with its error instead of failing the first CSR.
         app.Services.GetRequiredService<CertificateAuthority>();
+        // Loaded now, before any listener or hosted service starts: the first snapshot any proxy gets already carries
+        // the watched folder and the config applied through the API before this start.
+        app.Services.GetRequiredService<ConfigDirectoryWatcher>().LoadAtStart();
         // A fetched (or failed) key set changes the snapshots of the proxies whose jwtRules name it.
         app.Services.GetRequiredService<JwksCache>().Changed += app.Services.GetRequiredService<IPushScheduler>().RequestPushNow;
 

@@ -31,26 +31,71 @@ public sealed class ControlPlaneOptions
     public static readonly TimeSpan DefaultStartupWarmup = TimeSpan.FromSeconds(6);
     public IReadOnlyList<string> InvalidSnapshotFor { get; init; } = [];
 
+    /// <summary>
+    /// How long one snapshot may take to reach a proxy's stream. A proxy that does not read (hung, or flooding nothing
+    /// but never draining) holds at most this one write; then its stream is closed and it reconnects.
+    /// </summary>
+    public TimeSpan PushWriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public const string PushWriteTimeoutKey = "Mesh:ControlPlane:PushWriteTimeout";
+
+    /// <summary>How long a new StreamConfig stream may wait for its ProxyHello before it is closed.</summary>
+    public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public const string HelloTimeoutKey = "Mesh:ControlPlane:HelloTimeout";
+
     /// <summary>Mesh services the AppHost declares; with the registered ones, the hosts config may name.</summary>
     public IReadOnlyList<string> Services { get; init; } = [];
 
     /// <summary>Folder of Istio YAML files to load and watch; null when none is set.</summary>
     public string? ConfigDirectory { get; init; }
 
+    /// <summary>
+    /// Where the control plane keeps its state: the generated CA root (<c>ca/</c>) and the config applied through the
+    /// API (<c>config/</c>). Null only for options made by hand, which then keep no state.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+
     public static ControlPlaneOptions FromConfiguration(IConfiguration configuration) => new()
     {
+        DataDirectory = ReadDataDirectory(configuration),
         HttpPort = ReadPort(configuration, MeshEnvironment.ControlPlane.HttpPort, DefaultHttpPort),
         GrpcPort = ReadPort(configuration, MeshEnvironment.ControlPlane.GrpcPort, DefaultGrpcPort),
         BindAddress = configuration[BindAddressKey] is { Length: > 0 } bind ? bind.Trim() : "localhost",
         DisconnectGracePeriod = ReadDuration(configuration, MeshEnvironment.ControlPlane.DisconnectGracePeriod, TimeSpan.FromSeconds(10)),
         PushDebounce = ReadDuration(configuration, MeshEnvironment.ControlPlane.PushDebounce, TimeSpan.FromMilliseconds(100)),
         StartupWarmup = ReadDuration(configuration, StartupWarmupKey, DefaultStartupWarmup),
+        PushWriteTimeout = ReadDuration(configuration, PushWriteTimeoutKey, TimeSpan.FromSeconds(10)),
+        HelloTimeout = ReadDuration(configuration, HelloTimeoutKey, TimeSpan.FromSeconds(10)),
         InvalidSnapshotFor = (configuration[InvalidSnapshotForKey] ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         Services = configuration.GetSection(MeshEnvironment.ControlPlane.Services).GetChildren()
             .Select(c => c.Value?.Trim()).OfType<string>().Where(s => s.Length > 0).ToList(),
         ConfigDirectory = configuration[MeshEnvironment.ControlPlane.ConfigDirectory] is { Length: > 0 } folder ? Path.GetFullPath(folder.Trim()) : null,
     };
+
+    /// <summary>The configured data folder, or the per-user default, as a full path.</summary>
+    public static string ReadDataDirectory(IConfiguration configuration) =>
+        Path.GetFullPath(configuration[MeshEnvironment.ControlPlane.DataDirectory] is { } value && value.Trim() is { Length: > 0 } folder
+            ? folder
+            : DefaultDataDirectory());
+
+    /// <summary>
+    /// Where the control plane keeps its state when nothing is configured: a per-user folder, the same for every run,
+    /// so a standalone control plane keeps one root and one applied config. The AppHost always sets its own folder.
+    /// </summary>
+    public static string DefaultDataDirectory()
+    {
+        var localData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        if (string.IsNullOrEmpty(localData))
+        {
+            throw new InvalidOperationException(
+                $"This user has no local application data folder; set '{MeshEnvironment.ControlPlane.DataDirectory}' to the folder where " +
+                "the control plane keeps its certificate authority and applied config.");
+        }
+
+        return Path.Combine(localData, "MeshDev", "ControlPlane");
+    }
 
     private static int ReadPort(IConfiguration configuration, string key, int defaultPort)
     {

@@ -9,7 +9,9 @@ namespace MeshDev.Cli.Commands;
 /// <summary>
 /// meshctl get KIND|all [NAME] [-n NS]: the running config from GET /api/v1/config. A list covers every namespace
 /// unless -n narrows it; one resource by name is looked up in -n (default "default"). YAML output is the resource
-/// as Istio YAML (without MeshDev's "source"), so it can be edited and applied back.
+/// as Istio YAML (without MeshDev's "source", "origin" and "file"), so it can be edited and applied back.
+/// --applied keeps only what was applied through the API (not the watched folder's files): with -o yaml, a file to
+/// commit into the watched folder.
 /// </summary>
 public static class GetCommand
 {
@@ -18,7 +20,8 @@ public static class GetCommand
         var kind = new Argument<string>("kind") { Description = $"Resource kind, or all: {ResourceKinds.Names}" };
         var name = new Argument<string?>("name") { Description = "Resource name (optional)", Arity = ArgumentArity.ZeroOrOne };
         var ns = new Option<string?>("--namespace", "-n") { Description = "Only this namespace (a named resource: default \"default\")" };
-        var command = new Command("get", "List the resources of the running config, or show one") { kind, name, ns };
+        var applied = new Option<bool>("--applied") { Description = "Only resources applied through the API (meshctl apply, the dashboards), not the watched folder's" };
+        var command = new Command("get", "List the resources of the running config, or show one") { kind, name, ns, applied };
         CommandAction.Set(command, options, console, (parse, context, ct) =>
         {
             var kindName = parse.GetValue(kind)!;
@@ -26,7 +29,7 @@ public static class GetCommand
             return parse.GetValue(name) is { } resourceName
                 ? GetOneAsync(context, resourceKind ?? throw new MeshctlException("get all takes no name; name a kind", ExitCodes.UsageOrUnreachable),
                     parse.GetValue(ns) ?? ManifestDocuments.DefaultNamespace, resourceName, ct)
-                : ListAsync(context, resourceKind, parse.GetValue(ns), ct);
+                : ListAsync(context, resourceKind, parse.GetValue(ns), parse.GetValue(applied), ct);
         });
         return command;
     }
@@ -45,13 +48,14 @@ public static class GetCommand
         return ExitCodes.Success;
     }
 
-    private static async Task<int> ListAsync(CommandContext context, ResourceKind? kind, string? ns, CancellationToken cancellationToken)
+    private static async Task<int> ListAsync(CommandContext context, ResourceKind? kind, string? ns, bool appliedOnly, CancellationToken cancellationToken)
     {
         var response = await context.Api.GetAsync(kind is null ? "api/v1/config" : $"api/v1/config?kind={kind.Kind}", cancellationToken);
         var resources = (Expect<JsonObject>(response, "the config")["resources"] as JsonArray ?? [])
             .OfType<JsonObject>()
             .Where(r => kind is null || Kind(r).Equals(kind.Kind, StringComparison.OrdinalIgnoreCase))
             .Where(r => ns is null || Namespace(r) == ns)
+            .Where(r => !appliedOnly || (string?)r["origin"] == "api")
             .ToList();
 
         if (resources.Count == 0 && context.Format == OutputFormat.Table)
@@ -95,6 +99,8 @@ public static class GetCommand
     {
         var copy = (JsonObject)resource.DeepClone();
         copy.Remove("source");
+        copy.Remove("origin");
+        copy.Remove("file");
         return copy;
     }
 

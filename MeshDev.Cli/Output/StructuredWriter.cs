@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using YamlDotNet.Serialization;
+using MeshDev.Core.Config;
 
 namespace MeshDev.Cli.Output;
 
@@ -14,9 +14,6 @@ public static class StructuredWriter
         // Output goes to a terminal or a file, never into HTML: keep quotes and '+' readable.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
-
-    // Strings such as "80", "true" or "1.0" are quoted so that the YAML reads back as the same strings.
-    private static readonly ISerializer Yaml = new SerializerBuilder().WithQuotingNecessaryStrings().Build();
 
     public static void Write(TextWriter writer, OutputFormat format, JsonNode? node)
     {
@@ -46,22 +43,5 @@ public static class StructuredWriter
         }
     }
 
-    public static string ToYaml(JsonNode? node) => Yaml.Serialize(ToPlain(node));
-
-    private static object? ToPlain(JsonNode? node) => node switch
-    {
-        null => null,
-        JsonObject o => o.ToDictionary(p => p.Key, p => ToPlain(p.Value)),
-        JsonArray a => a.Select(ToPlain).ToList(),
-        JsonValue v => v.GetValueKind() switch
-        {
-            JsonValueKind.String => v.GetValue<string>(),
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            JsonValueKind.Number when v.TryGetValue<long>(out var l) => l,
-            JsonValueKind.Number => v.GetValue<double>(),
-            _ => null,
-        },
-        _ => null,
-    };
+    public static string ToYaml(JsonNode? node) => JsonYaml.ToYaml(node);
 }

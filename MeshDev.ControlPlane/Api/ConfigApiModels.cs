@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using MeshDev.ControlPlane.Config;
 using MeshDev.Core.Config;
 
 namespace MeshDev.ControlPlane.Api;
@@ -24,10 +25,20 @@ public sealed record DeleteResponse(ResourceKeyResponse Deleted, long ConfigVers
 
 public sealed record ResourceMetadataResponse(string Name, string Namespace, IReadOnlyDictionary<string, string> Labels);
 
-public sealed record ResourceResponse(string ApiVersion, string Kind, ResourceMetadataResponse Metadata, JsonObject Spec, string Source)
+/// <param name="Source">The file or the name (<c>?source=</c>) the resource's text came from.</param>
+/// <param name="Origin">"folder" (a file of the watched folder) or "api" (applied through the API and kept in the data folder).</param>
+/// <param name="File">The file that keeps the resource: the watched file, or the kept applied-config file.</param>
+public sealed record ResourceResponse(string ApiVersion, string Kind, ResourceMetadataResponse Metadata, JsonObject Spec, string Source, string Origin, string? File)
 {
-    public static ResourceResponse From(ConfigResource r) => new(r.ApiVersion, r.Kind,
-        new ResourceMetadataResponse(r.Metadata.Name, r.Metadata.Namespace, r.Metadata.Labels), (JsonObject)r.RawSpec.DeepClone(), r.Source);
+    public const string ApiOrigin = "api";
+    public const string FolderOrigin = "folder";
+
+    public static ResourceResponse From(ConfigResource r, MeshConfig config)
+    {
+        var applied = config.AppliedFiles.TryGetValue(r.Key, out var file);
+        return new(r.ApiVersion, r.Kind, new ResourceMetadataResponse(r.Metadata.Name, r.Metadata.Namespace, r.Metadata.Labels),
+            (JsonObject)r.RawSpec.DeepClone(), r.Source, applied ? ApiOrigin : FolderOrigin, applied ? file : r.Source);
+    }
 }
 
 public sealed record ConfigListResponse(long ConfigVersion, IReadOnlyList<ResourceResponse> Resources);

@@ -14,7 +14,22 @@ public static class ConfigEndpoints
         api.MapPost("/config", async (HttpRequest request, IConfigStore store) =>
         {
             var source = SourceOf(request);
-            var result = store.Apply(await ReadBodyAsync(request), source);
+            var (text, refusal) = await ConfigRequestBody.ReadAsync(request, source);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            ConfigChangeResult result;
+            try
+            {
+                result = store.Apply(text!, source);
+            }
+            catch (ConfigPersistenceException ex)
+            {
+                return NotKept(ex);
+            }
+
             return result.Accepted
                 ? Results.Ok(new ApplyResponse(
                     result.Applied.Select(a => new AppliedResourceResponse(a.Key.Kind, a.Key.Namespace, a.Key.Name, a.Action.ToString().ToLowerInvariant())).ToList(),
@@ -24,7 +39,14 @@ public static class ConfigEndpoints
 
         api.MapPost("/analyze", async (HttpRequest request, IConfigStore store) =>
         {
-            var result = store.Analyze(await ReadBodyAsync(request), SourceOf(request));
+            var source = SourceOf(request);
+            var (text, refusal) = await ConfigRequestBody.ReadAsync(request, source);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            var result = store.Analyze(text!, source);
             return Results.Ok(new AnalyzeResponse(result.Accepted, Messages(result.Messages)));
         });
 
@@ -38,7 +60,7 @@ public static class ConfigEndpoints
             }
 
             return Results.Ok(new ConfigListResponse(config.Version,
-                config.Resources.Where(r => canonical is null || r.Kind == canonical).Select(ResourceResponse.From).ToList()));
+                config.Resources.Where(r => canonical is null || r.Kind == canonical).Select(r => ResourceResponse.From(r, config)).ToList()));
         });
 
         api.MapGet("/config/messages", (IConfigStore store, JwksCache jwks) => Results.Ok(new ConfigMessagesResponse(
@@ -52,8 +74,9 @@ public static class ConfigEndpoints
                 return UnknownKind(kind);
             }
 
-            return store.Current.Find(new ResourceKey(canonical, @namespace, name)) is { } resource
-                ? Results.Ok(ResourceResponse.From(resource))
+            var config = store.Current;
+            return config.Find(new ResourceKey(canonical, @namespace, name)) is { } resource
+                ? Results.Ok(ResourceResponse.From(resource, config))
                 : Results.NotFound(new ErrorResponse($"No {canonical} {@namespace}/{name} in the config."));
         });
 
@@ -65,7 +88,17 @@ public static class ConfigEndpoints
             }
 
             var key = new ResourceKey(canonical, @namespace, name);
-            return store.Delete(key) switch
+            ConfigChangeResult? result;
+            try
+            {
+                result = store.Delete(key);
+            }
+            catch (ConfigPersistenceException ex)
+            {
+                return NotKept(ex);
+            }
+
+            return result switch
             {
                 null => Results.NotFound(new ErrorResponse($"No {canonical} {@namespace}/{name} in the config.")),
                 { Accepted: true } deleted => Results.Ok(new DeleteResponse(new ResourceKeyResponse(canonical, @namespace, name), deleted.ConfigVersion)),
@@ -79,14 +112,13 @@ public static class ConfigEndpoints
     private static string SourceOf(HttpRequest request) =>
         request.Query["source"].ToString() is { Length: > 0 } source ? source : DefaultSource;
 
-    private static async Task<string> ReadBodyAsync(HttpRequest request)
-    {
-        using var reader = new StreamReader(request.Body);
-        return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
-    }
-
     private static IResult Refused(ConfigChangeResult result, string source) =>
         Results.BadRequest(new ConfigErrorResponse($"{result.Errors.Count()} problem(s) in {source}", Messages(result.Messages)));
+
+    /// <summary>The change was valid but could not be made durable, so it is not in force either.</summary>
+    private static IResult NotKept(ConfigPersistenceException ex) =>
+        Results.Json(new ErrorResponse($"The change was not made: {ex.Message}. The running config is unchanged."),
+            statusCode: StatusCodes.Status500InternalServerError);
 
     private static IResult UnknownKind(string kind) =>
         Results.NotFound(new ErrorResponse($"Unknown kind '{kind}'; MeshDev keeps {string.Join(", ", ConfigKinds.Kinds)}."));

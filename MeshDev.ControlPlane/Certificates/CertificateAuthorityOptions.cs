@@ -26,22 +26,8 @@ public sealed class CertificateAuthorityOptions
     /// <summary>The key bootstrap tokens are checked with; null when none is configured (every CSR is then refused).</summary>
     public string? BootstrapKey { get; init; }
 
-    /// <summary>
-    /// Where the control plane keeps its root when nothing is configured: a per-user folder, the same for every run,
-    /// so a standalone control plane keeps one root. The AppHost always sets its own folder.
-    /// </summary>
-    public static string DefaultDataDirectory()
-    {
-        var localData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
-        if (string.IsNullOrEmpty(localData))
-        {
-            throw new InvalidOperationException(
-                $"This user has no local application data folder; set '{MeshEnvironment.ControlPlane.DataDirectory}' to the folder where " +
-                "the control plane keeps its certificate authority.");
-        }
-
-        return Path.Combine(localData, "MeshDev", "ControlPlane");
-    }
+    /// <summary>The per-user folder a standalone control plane keeps its root in; the AppHost always sets its own folder.</summary>
+    public static string DefaultDataDirectory() => ControlPlaneOptions.DefaultDataDirectory();
 
     public static CertificateAuthorityOptions FromConfiguration(IConfiguration configuration)
     {
@@ -81,7 +67,7 @@ public sealed class CertificateAuthorityOptions
 
         return new CertificateAuthorityOptions
         {
-            DataDirectory = Path.GetFullPath(Trimmed(configuration, MeshEnvironment.ControlPlane.DataDirectory) ?? DefaultDataDirectory()),
+            DataDirectory = ControlPlaneOptions.ReadDataDirectory(configuration),
             TrustDomain = trustDomain,
             Lifetime = lifetime,
             CaCertificatePath = certificatePath is null ? null : Path.GetFullPath(certificatePath),

@@ -16,7 +16,6 @@ public static class GeneratedRoot
     public const string KeyFileName = "root-key.pem";
     public static readonly TimeSpan Validity = TimeSpan.FromDays(3650);
 
-    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     public static string CertificatePath(string dataDirectory) => Path.Combine(dataDirectory, FolderName, CertificateFileName);
@@ -61,9 +60,9 @@ public static class GeneratedRoot
     /// <returns>False when another process put a root in place first.</returns>
     private static bool TryCreate(string dataDirectory, string folder, string trustDomain, DateTimeOffset now)
     {
-        CreatePrivateDirectory(dataDirectory, ignoredByGit: true);
+        ControlPlaneDataDirectory.EnsureCreated(dataDirectory);
         var staging = Path.Combine(dataDirectory, $".{FolderName}-{Guid.NewGuid():N}");
-        CreatePrivateDirectory(staging, ignoredByGit: false);
+        ControlPlaneDataDirectory.CreatePrivateDirectory(staging);
         try
         {
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -102,29 +101,6 @@ public static class GeneratedRoot
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         // Backdated a little, so that a peer whose clock runs behind does not see a root from the future.
         return request.CreateSelfSigned(now.AddHours(-1), now.Add(Validity));
-    }
-
-    private static void CreatePrivateDirectory(string path, bool ignoredByGit)
-    {
-        if (Directory.Exists(path))
-        {
-            return;
-        }
-
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            Directory.CreateDirectory(path, OwnerOnlyFolder);
-        }
-
-        if (ignoredByGit)
-        {
-            // The folder may sit inside a repository (the AppHost puts it under .meshdev/): its keys never get committed.
-            File.WriteAllText(Path.Combine(path, ".gitignore"), "# MeshDev control plane state: private keys, never committed.\n*\n");
-        }
     }
 
     private static void WriteNewFile(string path, string content, UnixFileMode? mode)

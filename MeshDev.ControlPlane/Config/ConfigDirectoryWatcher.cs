@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MeshDev.Core.Config;
 
 namespace MeshDev.ControlPlane.Config;
 
@@ -14,33 +15,43 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
 
     private readonly ConcurrentDictionary<string, long> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _signal = new(0);
+    private FileSystemWatcher? _watcher;
 
-    public override Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads the folder together with the config applied through the API before this start. Called while the app is
+    /// built, before any listener or hosted service starts, so no proxy is ever served a snapshot without them.
+    /// </summary>
+    public void LoadAtStart()
     {
-        // Loaded before the host starts serving, so the first snapshot of every proxy already carries the folder's config.
-        if (options.ConfigDirectory is { } folder)
+        var folder = options.ConfigDirectory;
+        if (folder is not null && !Directory.Exists(folder))
         {
-            if (!Directory.Exists(folder))
-            {
-                throw new InvalidOperationException(
-                    $"Configuration '{Core.MeshEnvironment.ControlPlane.ConfigDirectory}' is '{folder}', which is not a folder; create it or unset the key.");
-            }
-
-            store.LoadSources(ConfigFiles(folder).ToDictionary(f => f, File.ReadAllText, StringComparer.Ordinal));
-            LogLoaded(folder, store.Current.Resources.Count, store.Rejected.Count);
+            throw new InvalidOperationException(
+                $"Configuration '{Core.MeshEnvironment.ControlPlane.ConfigDirectory}' is '{folder}', which is not a folder; create it or unset the key.");
         }
 
-        return base.StartAsync(cancellationToken);
+        // Watching before reading: a file saved while the folder is read is read again, never missed.
+        _watcher = folder is null ? null : Watch(folder);
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in folder is null ? [] : ConfigFiles(folder))
+        {
+            if (Read(file, folder!, out var problem) is { } text)
+            {
+                texts[file] = text;
+            }
+            else if (problem is not null)
+            {
+                store.RefuseSource(file, problem);
+            }
+        }
+
+        store.LoadSources(texts);
+        LogLoaded(folder ?? "(none)", store.Current.Resources.Count, store.Current.AppliedFiles.Count, store.Rejected.Count);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private FileSystemWatcher Watch(string folder)
     {
-        if (options.ConfigDirectory is not { } folder)
-        {
-            return;
-        }
-
-        using var watcher = new FileSystemWatcher(folder)
+        var watcher = new FileSystemWatcher(folder)
         {
             IncludeSubdirectories = false,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
@@ -55,6 +66,21 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
         };
         watcher.Error += (_, e) => LogWatcherError(e.GetException().Message);
         watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
+
+    public override void Dispose()
+    {
+        _watcher?.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_watcher is null)
+        {
+            return;
+        }
 
         try
         {
@@ -106,16 +132,19 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
 
     private void Reload(string path)
     {
-        string? text;
-        try
+        string? text = null;
+        if (File.Exists(path) || new FileInfo(path).LinkTarget is not null)
         {
-            text = File.Exists(path) ? File.ReadAllText(path) : null;
-        }
-        catch (IOException ex)
-        {
-            // Still being written; the writer's next event brings it back.
-            LogUnreadable(path, ex.Message);
-            return;
+            text = Read(path, options.ConfigDirectory!, out var problem);
+            if (text is null)
+            {
+                if (problem is not null)
+                {
+                    store.RefuseSource(path, problem);
+                }
+
+                return;
+            }
         }
 
         var result = store.ReplaceSource(path, text);
@@ -125,14 +154,57 @@ public sealed partial class ConfigDirectoryWatcher(ControlPlaneOptions options, 
         }
     }
 
+    /// <summary>
+    /// The file's text, or null: with <paramref name="problem"/> when it is not config the folder may hold (a link out of
+    /// the folder, too large, not UTF-8 text), without when it could not be read yet (being written; its next event
+    /// brings it back).
+    /// </summary>
+    private string? Read(string path, string folder, out ConfigMessage? problem)
+    {
+        problem = null;
+        try
+        {
+            var file = new FileInfo(path);
+            if (file.LinkTarget is not null)
+            {
+                // A ConfigMap's files are links into its ..data folder; a link out of the folder would make the mesh
+                // config whatever file it names, so it is not followed.
+                var target = file.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+                var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
+                if (target is null || !Path.GetFullPath(target).StartsWith(root, StringComparison.Ordinal))
+                {
+                    problem = new ConfigMessage(path, null, null, null, null, null, null,
+                        $"is a link to '{file.LinkTarget}', outside the config folder; links are followed only within the folder. Copy the file in instead.");
+                    return null;
+                }
+
+                file = new FileInfo(target);
+            }
+
+            if (file.Length > ConfigText.MaxBytes)
+            {
+                problem = new ConfigMessage(path, null, null, null, null, null, null,
+                    $"is {file.Length} bytes, larger than the limit of {ConfigText.MaxBytes} bytes (4 MiB) for one config file; split it.");
+                return null;
+            }
+
+            return ConfigText.Decode(File.ReadAllBytes(path), path, out problem);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogUnreadable(path, ex.Message);
+            return null;
+        }
+    }
+
     private static IEnumerable<string> ConfigFiles(string folder) =>
         Directory.EnumerateFiles(folder).Where(IsConfigFile).Order(StringComparer.Ordinal);
 
     private static bool IsConfigFile(string path) =>
         Path.GetExtension(path) is ".yaml" or ".yml" && !Path.GetFileName(path).StartsWith('.');
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded config folder {Folder}: {Count} resources in force, {Rejected} files refused")]
-    private partial void LogLoaded(string folder, int count, int rejected);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded config folder {Folder} and the applied config: {Count} resources in force ({Applied} applied through the API), {Rejected} files refused")]
+    private partial void LogLoaded(string folder, int count, int applied, int rejected);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Config file {Path} {What}; config version {Version}")]
     private partial void LogReloaded(string path, string what, long version);

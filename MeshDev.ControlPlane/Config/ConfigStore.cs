@@ -22,7 +22,17 @@ public interface IConfigStore
     /// <summary>Makes <paramref name="yaml"/> the whole content of <paramref name="source"/> (a watched file); null text removes it.</summary>
     ConfigChangeResult ReplaceSource(string source, string? yaml);
 
-    /// <summary>Loads several sources at once (the folder at start); a source that cannot be accepted is left out and listed as rejected.</summary>
+    /// <summary>
+    /// Records that <paramref name="source"/> (a watched file) could not be read as config; its previous content stays in force.
+    /// </summary>
+    void RefuseSource(string source, ConfigMessage problem)
+    {
+    }
+
+    /// <summary>
+    /// Loads the config at start: the watched folder's files given here together with the config kept from earlier API
+    /// applies; a source that cannot be accepted is left out and listed as rejected.
+    /// </summary>
     void LoadSources(IReadOnlyDictionary<string, string> sources);
 }
 
@@ -30,8 +40,10 @@ public interface IConfigStore
 /// Holds the Istio resources in force. Every change is checked as the whole config it would produce (all or
 /// nothing); an accepted change bumps the version and asks for a push. Only problems a change introduces refuse
 /// it: a problem the config already had (a registered service went away) does not block unrelated changes.
+/// Every resource applied through the API is written to the applied folder before it is in force, and removed from
+/// it before its delete is; a change that cannot be written is refused whole.
 /// </summary>
-public sealed partial class ConfigStore(KnownServices knownServices, IPushScheduler push, ILogger<ConfigStore> logger) : IConfigStore
+public sealed partial class ConfigStore(KnownServices knownServices, IPushScheduler push, ILogger<ConfigStore> logger, AppliedConfigFolder? appliedFolder = null) : IConfigStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RejectedSource> _rejected = new(StringComparer.Ordinal);
@@ -64,7 +76,8 @@ public sealed partial class ConfigStore(KnownServices knownServices, IPushSchedu
                 return null;
             }
 
-            return Commit(current, current.Resources.Where(r => r.Key != key).ToList(), [], touched: new HashSet<ResourceKey>());
+            return Commit(current, current.Resources.Where(r => r.Key != key).ToList(), [], touched: new HashSet<ResourceKey>(),
+                persist: () => RemoveApplied(current, key));
         }
     }
 
@@ -73,35 +86,121 @@ public sealed partial class ConfigStore(KnownServices knownServices, IPushSchedu
         var parsed = yaml is null ? new ConfigParseResult([], []) : ConfigParser.Parse(yaml, source);
         lock (_lock)
         {
-            var result = parsed.HasErrors
-                ? Refused(_current, parsed.Messages)
-                : Commit(_current, Replace(_current.Resources, source, parsed.Resources, out var applied), applied, parsed.Resources.Select(r => r.Key).ToHashSet());
+            var current = _current;
+            // A saved file is the newer word on a resource applied through the API: the file takes it over and its kept
+            // copy goes, so exporting the applied config into the folder moves it there.
+            var takenOver = parsed.Resources.Select(r => r.Key)
+                .Where(k => current.AppliedFiles.ContainsKey(k) && current.Find(k)?.Source != source).ToHashSet();
+            var others = current.Resources.Where(r => !takenOver.Contains(r.Key)).ToList();
+            ConfigChangeResult result;
+            try
+            {
+                result = parsed.HasErrors
+                    ? Refused(current, parsed.Messages)
+                    : Commit(current, Replace(others, source, parsed.Resources, out var applied), applied, parsed.Resources.Select(r => r.Key).ToHashSet(),
+                        persist: takenOver.Count == 0 ? null : () => takenOver.Aggregate(current.AppliedFiles, (files, key) => RemoveApplied(current with { AppliedFiles = files }, key)));
+            }
+            catch (ConfigPersistenceException ex)
+            {
+                result = Refused(current, [new ConfigMessage(source, null, null, null, null, null, null, $"not taken over from the applied config: {ex.Message}")]);
+            }
+
             RecordSourceOutcome(source, result);
+            if (takenOver.Count > 0 && result.Accepted)
+            {
+                LogTakenOver(source, string.Join(", ", takenOver));
+            }
+
             return result;
+        }
+    }
+
+    public void RefuseSource(string source, ConfigMessage problem)
+    {
+        lock (_lock)
+        {
+            RecordSourceOutcome(source, Refused(_current, [problem]));
         }
     }
 
     public void LoadSources(IReadOnlyDictionary<string, string> sources)
     {
-        var parsed = sources.OrderBy(s => s.Key, StringComparer.Ordinal)
-            .ToDictionary(s => s.Key, s => ConfigParser.Parse(s.Value, s.Key), StringComparer.Ordinal);
+        var parsed = new List<(string Source, ConfigParseResult Result)>();
+        var appliedFiles = new Dictionary<ResourceKey, string>();
         lock (_lock)
         {
-            foreach (var (source, result) in parsed.Where(p => p.Value.HasErrors))
+            foreach (var file in appliedFolder?.ReadAll() ?? [])
+            {
+                if (ReadAppliedFile(file) is { } result)
+                {
+                    parsed.Add((file.Path, result));
+                    appliedFiles[result.Resources[0].Key] = file.Path;
+                }
+            }
+        }
+
+        // An API apply takes the place of a folder resource with the same key, as it did before the restart.
+        var watched = sources.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s =>
+        {
+            var result = ConfigParser.Parse(s.Value, s.Key);
+            var shadowed = result.Resources.Where(r => appliedFiles.ContainsKey(r.Key)).ToList();
+            shadowed.ForEach(r => LogShadowed(r.Key.ToString(), s.Key, appliedFiles[r.Key]));
+            return (s.Key, shadowed.Count == 0 ? result : result with { Resources = result.Resources.Except(shadowed).ToList() });
+        });
+        Load([.. watched, .. parsed], appliedFiles);
+    }
+
+    /// <summary>A kept file's single resource, or null (and the file listed as refused, by name, with the reason).</summary>
+    private ConfigParseResult? ReadAppliedFile(AppliedConfigFile file)
+    {
+        if (file.Text is null)
+        {
+            RecordSourceOutcome(file.Path, Refused(_current, [new ConfigMessage(file.Path, null, null, null, null, null, null, $"kept applied config {file.Problem}")]));
+            return null;
+        }
+
+        var result = ConfigParser.Parse(file.Text, file.Path);
+        if (result.HasErrors)
+        {
+            RecordSourceOutcome(file.Path, Refused(_current, result.Messages));
+            return null;
+        }
+
+        var expected = result.Resources.Count == 1 ? appliedFolder!.PathOf(result.Resources[0].Key) : null;
+        if (expected != file.Path)
+        {
+            var held = result.Resources.Count == 0 ? "no resource" : string.Join(", ", result.Resources.Select(r => r.Key));
+            RecordSourceOutcome(file.Path, Refused(_current, [new ConfigMessage(file.Path, 1, 1, null, null, null, null,
+                $"a kept applied-config file holds exactly one resource and is named after it; this one holds {held}. " +
+                "Re-apply what it should hold, or delete the file.")]));
+            return null;
+        }
+
+        return result;
+    }
+
+    private void Load(IReadOnlyList<(string Source, ConfigParseResult Result)> sources, IReadOnlyDictionary<ResourceKey, string> appliedFiles)
+    {
+        var parsed = sources.ToDictionary(s => s.Source, s => s.Result, StringComparer.Ordinal);
+        lock (_lock)
+        {
+            foreach (var (source, result) in sources.Where(p => p.Result.HasErrors))
             {
                 RecordSourceOutcome(source, Refused(_current, result.Messages));
             }
 
             // Leave out the files the problems point at until the rest is valid together.
-            var candidates = parsed.Where(p => !p.Value.HasErrors).Select(p => p.Key).ToList();
+            var candidates = sources.Where(p => !p.Result.HasErrors).Select(p => p.Source).ToList();
             while (candidates.Count > 0)
             {
                 var resources = _current.Resources.Concat(candidates.SelectMany(s => parsed[s].Resources)).ToList();
                 var errors = NewErrors(_current, resources);
                 if (errors.Count == 0)
                 {
+                    var kept = appliedFiles.Where(f => candidates.Contains(f.Value)).ToDictionary();
                     var result = Commit(_current, resources, candidates.SelectMany(s => parsed[s].Resources)
-                        .Select(r => new AppliedResource(r.Key, ApplyAction.Created)).ToList(), touched: new HashSet<ResourceKey>());
+                        .Select(r => new AppliedResource(r.Key, ApplyAction.Created)).ToList(), touched: new HashSet<ResourceKey>(),
+                        persist: () => _current.AppliedFiles.Concat(kept).ToDictionary());
                     candidates.ForEach(s => RecordSourceOutcome(s, result));
                     return;
                 }
@@ -166,12 +265,15 @@ public sealed partial class ConfigStore(KnownServices knownServices, IPushSchedu
                 return new ConfigChangeResult(!messages.Any(m => m.IsError), current.Version, applied, messages);
             }
 
-            return Commit(current, resources, applied, touched);
+            return Commit(current, resources, applied, touched, persist: () => WriteApplied(current, parsed.Resources, source));
         }
     }
 
     /// <summary>Checks <paramref name="resources"/> as a whole and makes them the config, or refuses.</summary>
-    private ConfigChangeResult Commit(MeshConfig current, List<ConfigResource> resources, IReadOnlyList<AppliedResource> applied, IReadOnlySet<ResourceKey> touched)
+    /// <param name="persist">Makes the change durable once it is valid, before it is in force, and returns the applied files
+    /// it leaves; it throws <see cref="ConfigPersistenceException"/> when it cannot, and the config stays as it was.</param>
+    private ConfigChangeResult Commit(MeshConfig current, List<ConfigResource> resources, IReadOnlyList<AppliedResource> applied,
+        IReadOnlySet<ResourceKey> touched, Func<IReadOnlyDictionary<ResourceKey, string>>? persist = null)
     {
         var messages = Messages(current, resources, touched);
         if (messages.Any(m => m.IsError))
@@ -179,9 +281,13 @@ public sealed partial class ConfigStore(KnownServices knownServices, IPushSchedu
             return Refused(current, messages);
         }
 
+        var appliedFiles = persist?.Invoke() ?? current.AppliedFiles;
+
         var changed = resources.Count != current.Resources.Count
             || resources.Zip(current.Resources).Any(p => !ReferenceEquals(p.First, p.Second) && !(p.First.Key == p.Second.Key && p.First.SameContentAs(p.Second)));
-        var next = changed ? new MeshConfig(current.Version + 1, resources) : current with { Resources = resources };
+        var next = changed
+            ? new MeshConfig(current.Version + 1, resources) { AppliedFiles = appliedFiles }
+            : current with { Resources = resources, AppliedFiles = appliedFiles };
         Volatile.Write(ref _current, next);
         if (changed)
         {
@@ -190,6 +296,62 @@ public sealed partial class ConfigStore(KnownServices knownServices, IPushSchedu
         }
 
         return new ConfigChangeResult(true, next.Version, applied, messages);
+    }
+
+    /// <summary>Writes every resource of an API apply to its file; on failure puts back what was there and rethrows.</summary>
+    private IReadOnlyDictionary<ResourceKey, string> WriteApplied(MeshConfig current, IReadOnlyList<ConfigResource> incoming, string source)
+    {
+        var files = current.AppliedFiles.ToDictionary();
+        if (appliedFolder is null)
+        {
+            return files;
+        }
+
+        try
+        {
+            foreach (var (key, path) in appliedFolder.WriteAll(incoming, source))
+            {
+                files[key] = path;
+                _rejected.Remove(path);
+            }
+        }
+        catch (ConfigPersistenceException ex) when (ex.FolderChanged)
+        {
+            // Some files were already replaced: the disk goes back to what the config in force says.
+            try
+            {
+                foreach (var resource in incoming)
+                {
+                    if (current.AppliedFiles.ContainsKey(resource.Key) && current.Find(resource.Key) is { } previous)
+                    {
+                        appliedFolder.WriteAll([previous], previous.Source);
+                    }
+                    else
+                    {
+                        appliedFolder.Remove(resource.Key);
+                    }
+                }
+            }
+            catch (ConfigPersistenceException undo)
+            {
+                LogUndoFailed(undo.Message);
+            }
+
+            throw;
+        }
+
+        return files;
+    }
+
+    private IReadOnlyDictionary<ResourceKey, string> RemoveApplied(MeshConfig current, ResourceKey key)
+    {
+        if (appliedFolder is null || !current.AppliedFiles.ContainsKey(key))
+        {
+            return current.AppliedFiles;
+        }
+
+        appliedFolder.Remove(key);
+        return current.AppliedFiles.Where(f => f.Key != key).ToDictionary();
     }
 
     /// <summary>The problems the change introduces, and the warnings about the resources it touches.</summary>
@@ -255,6 +417,15 @@ public sealed partial class ConfigStore(KnownServices knownServices, IPushSchedu
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Config version {Version} is in force ({Count} resources)")]
     private partial void LogChanged(long version, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Resource} in {Source} is left out at start: the one applied through the API ({File}) takes its place")]
+    private partial void LogShadowed(string resource, string source, string file);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Source} takes over {Resources} from the config applied through the API; their kept files are removed")]
+    private partial void LogTakenOver(string source, string resources);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Putting the applied-config folder back after a failed write failed too; check it before restarting: {Problem}")]
+    private partial void LogUndoFailed(string problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Config from {Source} refused; its previous content stays in force: {Problem}")]
     private partial void LogRefused(string source, string problem);

@@ -7,6 +7,9 @@ public sealed record MeshConfig(long Version, IReadOnlyList<ConfigResource> Reso
 {
     public static readonly MeshConfig Empty = new(0, []);
 
+    /// <summary>The resources applied through the API and the file each is kept in; the others came from the watched folder.</summary>
+    public IReadOnlyDictionary<ResourceKey, string> AppliedFiles { get; init; } = new Dictionary<ResourceKey, string>();
+
     public IEnumerable<T> OfKind<T>() where T : ConfigResource => Resources.OfType<T>();
 
     public ConfigResource? Find(ResourceKey key) => Resources.FirstOrDefault(r => r.Key == key);

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Grpc.Core;
 using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Registry;
@@ -17,6 +18,7 @@ public sealed partial class MeshDiscoveryService(
     ProxyConnectionHub hub,
     StartupWarmup warmup,
     IConfigStore config,
+    ControlPlaneOptions options,
     IHostApplicationLifetime lifetime,
     ILogger<MeshDiscoveryService> logger) : MeshDiscovery.MeshDiscoveryBase
 {
@@ -25,9 +27,26 @@ public sealed partial class MeshDiscoveryService(
         IServerStreamWriter<ControlPlaneMessage> responseStream,
         ServerCallContext context)
     {
-        if (!await requestStream.MoveNext(context.CancellationToken))
+        // A stream that never says hello would hold its slot forever.
+        using (var helloWait = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken))
         {
-            return;
+            helloWait.CancelAfter(options.HelloTimeout);
+            try
+            {
+                if (!await requestStream.MoveNext(helloWait.Token))
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+            {
+                throw new RpcException(new Status(StatusCode.DeadlineExceeded,
+                    $"No ProxyHello within {options.HelloTimeout.TotalSeconds:0.###} s of opening StreamConfig; a proxy sends ProxyHello first."));
+            }
+            catch (InvalidProtocolBufferException ex)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"The first message on StreamConfig is not a ProxyMessage: {ex.Message}"));
+            }
         }
 
         var hello = ReadHello(requestStream.Current);
@@ -38,7 +57,7 @@ public sealed partial class MeshDiscoveryService(
         await context.WriteResponseHeadersAsync(new Metadata());
 
         using var connection = new ProxyConnection(
-            hello.ProxyId, session, responseStream, registry, compiler, tracker, warmup, config, hello.AppliedVersion, context.CancellationToken, lifetime.ApplicationStopping);
+            hello.ProxyId, session, responseStream, registry, compiler, tracker, warmup, config, hello.AppliedVersion, options.PushWriteTimeout, context.CancellationToken, lifetime.ApplicationStopping);
         hub.Add(connection);
         try
         {
@@ -47,6 +66,16 @@ public sealed partial class MeshDiscoveryService(
             {
                 Handle(connection, requestStream.Current);
             }
+        }
+        catch (OperationCanceledException) when (connection.IsStalled)
+        {
+            LogStalled(hello.ProxyId, connection.WriteTimeout.TotalSeconds);
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded,
+                $"Proxy '{hello.ProxyId}' did not take its snapshot within {connection.WriteTimeout.TotalSeconds:0.###} s; its stream is closed (reconnect)."));
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"Proxy '{hello.ProxyId}' sent a message that is not a ProxyMessage: {ex.Message}"));
         }
         catch (OperationCanceledException) when (connection.IsReplaced)
         {
@@ -111,6 +140,9 @@ public sealed partial class MeshDiscoveryService(
                 break;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Proxy {ProxyId} did not take its snapshot within {Seconds} s; its stream is closed")]
+    private partial void LogStalled(string proxyId, double seconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Stream of proxy {ProxyId} aborted: {Reason}")]
     private partial void LogStreamAborted(string proxyId, string reason);

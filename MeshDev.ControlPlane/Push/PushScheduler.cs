@@ -75,29 +75,25 @@ public sealed partial class PushScheduler : BackgroundService, IPushScheduler
         }
     }
 
-    private async Task PushAllAsync(CancellationToken cancellationToken)
+    /// <summary>Each stream pushes on its own, so one proxy that does not read never holds up the others' pushes.</summary>
+    private Task PushAllAsync(CancellationToken cancellationToken)
     {
         var connections = _hub.Connections;
-        var sent = await Task.WhenAll(connections.Select(c => PushAsync(c, cancellationToken)));
-        LogPushed(sent.Count(s => s), connections.Count);
+        foreach (var connection in connections)
+        {
+            connection.RequestPush(OnPushFailed);
+        }
+
+        LogPushed(connections.Count);
+        return Task.CompletedTask;
     }
 
-    private async Task<bool> PushAsync(ProxyConnection connection, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await connection.PushIfChangedAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
-        {
-            // The stream is going away; its own handler reports the disconnect.
-            LogPushFailed(connection.ProxyId, ex.Message);
-            return false;
-        }
-    }
+    private void OnPushFailed(ProxyConnection connection, Exception ex) =>
+        // The stream is going away; its own handler reports the disconnect.
+        LogPushFailed(connection.ProxyId, ex.Message);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Push round: {Sent} of {Connected} connected proxies got a new snapshot")]
-    private partial void LogPushed(int sent, int connected);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Push round: asked {Connected} connected proxies' streams to push")]
+    private partial void LogPushed(int connected);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Push to proxy {ProxyId} failed: {Reason}")]
     private partial void LogPushFailed(string proxyId, string reason);

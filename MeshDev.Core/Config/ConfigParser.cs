@@ -20,6 +20,11 @@ public static class ConfigParser
 {
     public static ConfigParseResult Parse(string text, string source)
     {
+        if (YamlShape.Check(text, source) is { } refused)
+        {
+            return new ConfigParseResult([], [refused]);
+        }
+
         var stream = new YamlStream();
         try
         {

@@ -20,9 +20,14 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         var listeners = app.GetListeners();
         HttpAddress = listeners.HttpAddress;
         GrpcAddress = listeners.GrpcAddress;
-        Http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(10) };
-        Grpc = GrpcChannel.ForAddress(GrpcAddress);
+        Http = CreateHttpClient(HttpAddress);
+        Grpc = CreateGrpcChannel(GrpcAddress);
     }
+
+    /// <summary>The client every test talks to a control plane's HTTP API with, in-process or a real process.</summary>
+    public static HttpClient CreateHttpClient(Uri httpAddress) => new() { BaseAddress = httpAddress, Timeout = TimeSpan.FromSeconds(10) };
+
+    public static GrpcChannel CreateGrpcChannel(Uri grpcAddress) => GrpcChannel.ForAddress(grpcAddress);
 
     public Uri HttpAddress { get; }
     public Uri GrpcAddress { get; }

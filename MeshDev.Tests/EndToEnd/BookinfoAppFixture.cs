@@ -38,6 +38,14 @@ public class BookinfoAppFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Every run starts from Bookinfo's own config: what an earlier run applied and never reverted (a run stopped half
+        // way) would otherwise be read back from the control plane's data folder.
+        var applied = Path.Combine(Hosting.ManifestTests.RepositoryRoot(), "MeshDev.AppHost", ".meshdev", "mesh", "config");
+        if (Directory.Exists(applied))
+        {
+            Directory.Delete(applied, recursive: true);
+        }
+
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MeshDev_AppHost>(
             ["--environment", "Testing"]);
         builder.Services.ConfigureHttpClientDefaults(http => http.ConfigureHttpClient(client => client.Timeout = TimeSpan.FromSeconds(30)));

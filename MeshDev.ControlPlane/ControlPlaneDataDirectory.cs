@@ -1,0 +1,34 @@
+namespace MeshDev.ControlPlane;
+
+/// <summary>The control plane's data folder (<see cref="ControlPlaneOptions.DataDirectory"/>) and the private folders inside it.</summary>
+public static class ControlPlaneDataDirectory
+{
+    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Makes the data folder (owner-only, ignored by git) if it is not there yet.</summary>
+    public static void EnsureCreated(string dataDirectory)
+    {
+        if (Directory.Exists(dataDirectory))
+        {
+            return;
+        }
+
+        CreatePrivateDirectory(dataDirectory);
+        // The folder may sit inside a repository (the AppHost puts it under .meshdev/): its keys and state never get
+        // committed; applied config is committed by exporting it (meshctl get all --applied -o yaml).
+        File.WriteAllText(Path.Combine(dataDirectory, ".gitignore"), "# MeshDev control plane state: private keys and applied config, never committed.\n*\n");
+    }
+
+    /// <summary>An owner-only folder (on Unix): what the control plane keeps is nobody else's to read.</summary>
+    public static void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, OwnerOnlyFolder);
+        }
+    }
+}
