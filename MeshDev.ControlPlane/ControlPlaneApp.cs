@@ -1,4 +1,5 @@
 using MeshDev.ControlPlane.Api;
+using MeshDev.ControlPlane.Api.Access;
 using MeshDev.ControlPlane.Certificates;
 using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Dashboard;
@@ -31,7 +32,6 @@ public static class ControlPlaneApp
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<IWorkloadRegistry, WorkloadRegistry>();
-        builder.Services.AddSingleton<InvalidSnapshotFaults>();
         builder.Services.AddSingleton<JwksCache>();
         builder.Services.AddSingleton<JwtRuleCompiler>();
         builder.Services.AddSingleton<SecurityCompiler>();
@@ -49,6 +49,9 @@ public static class ControlPlaneApp
         builder.Services.AddHostedService<ConfigDirectoryWatcher>();
         builder.Services.AddCertificateAuthority(builder.Configuration);
         builder.Services.AddMeshTelemetry(builder.Configuration);
+        builder.Services.AddSingleton(sp => ApiToken.Load(
+            builder.Configuration, sp.GetRequiredService<CertificateAuthorityOptions>().DataDirectory, sp.GetRequiredService<ILogger<ApiToken>>()));
+        builder.Services.AddSingleton<ApiAccess>();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -57,6 +60,8 @@ public static class ControlPlaneApp
         app.Services.GetRequiredService<ProxySyncTracker>();
         // Loaded (or made) now, so a CA that cannot be used stops the start with its error instead of failing the first CSR.
         app.Services.GetRequiredService<CertificateAuthority>();
+        // Made (or read) now, after the CA has made the data folder, so that a bare run's token file exists before any client asks.
+        app.Services.GetRequiredService<ApiToken>();
         // A fetched (or failed) key set changes the snapshots of the proxies whose jwtRules name it.
         app.Services.GetRequiredService<JwksCache>().Changed += app.Services.GetRequiredService<IPushScheduler>().RequestPushNow;
 
@@ -67,6 +72,9 @@ public static class ControlPlaneApp
                     : "The control plane failed to handle this request; see its log."))));
         app.UseRouting();
         app.Use(ControlPlaneListeners.KeepEndpointsOnTheirListener);
+        // After routing, so that it knows which reads need the token; before every endpoint, so that a refusal changes nothing.
+        var access = app.Services.GetRequiredService<ApiAccess>();
+        app.Use(access.InvokeAsync);
 
         app.MapGrpcService<MeshDiscoveryService>();
         app.MapGrpcService<MeshCertificatesService>();

@@ -12,12 +12,6 @@ public sealed class ControlPlaneOptions
     /// <summary>Address the listeners bind: "localhost" (default) binds loopback, "*" binds every interface.</summary>
     public const string BindAddressKey = Core.MeshEnvironment.ControlPlane.BindAddress;
 
-    /// <summary>
-    /// Comma-separated proxy ids whose snapshots get a deliberately invalid endpoint, so that tests can drive a
-    /// proxy's NACK path end to end. Never set this outside tests.
-    /// </summary>
-    public const string InvalidSnapshotForKey = "Mesh:ControlPlane:Faults:InvalidSnapshotFor";
-
     public int HttpPort { get; init; } = DefaultHttpPort;
     public int GrpcPort { get; init; } = DefaultGrpcPort;
     public string BindAddress { get; init; } = "localhost";
@@ -29,7 +23,9 @@ public sealed class ControlPlaneOptions
 
     public const string StartupWarmupKey = "Mesh:ControlPlane:StartupWarmup";
     public static readonly TimeSpan DefaultStartupWarmup = TimeSpan.FromSeconds(6);
-    public IReadOnlyList<string> InvalidSnapshotFor { get; init; } = [];
+
+    /// <summary>Host names the HTTP API answers to besides loopback ones (<see cref="MeshEnvironment.ControlPlane.AllowedHosts"/>).</summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
     /// <summary>Mesh services the AppHost declares; with the registered ones, the hosts config may name.</summary>
     public IReadOnlyList<string> Services { get; init; } = [];
@@ -45,12 +41,27 @@ public sealed class ControlPlaneOptions
         DisconnectGracePeriod = ReadDuration(configuration, MeshEnvironment.ControlPlane.DisconnectGracePeriod, TimeSpan.FromSeconds(10)),
         PushDebounce = ReadDuration(configuration, MeshEnvironment.ControlPlane.PushDebounce, TimeSpan.FromMilliseconds(100)),
         StartupWarmup = ReadDuration(configuration, StartupWarmupKey, DefaultStartupWarmup),
-        InvalidSnapshotFor = (configuration[InvalidSnapshotForKey] ?? "")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        AllowedHosts = ReadAllowedHosts(configuration),
         Services = configuration.GetSection(MeshEnvironment.ControlPlane.Services).GetChildren()
             .Select(c => c.Value?.Trim()).OfType<string>().Where(s => s.Length > 0).ToList(),
         ConfigDirectory = configuration[MeshEnvironment.ControlPlane.ConfigDirectory] is { Length: > 0 } folder ? Path.GetFullPath(folder.Trim()) : null,
     };
+
+    private static List<string> ReadAllowedHosts(IConfiguration configuration)
+    {
+        var hosts = (configuration[MeshEnvironment.ControlPlane.AllowedHosts] ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var host in hosts)
+        {
+            if (host.Contains('/') || host.Contains('*') || Uri.CheckHostName(host) == UriHostNameType.Unknown)
+            {
+                throw new InvalidOperationException(
+                    $"Configuration '{MeshEnvironment.ControlPlane.AllowedHosts}' names '{host}'; expected comma-separated host names without scheme, port or wildcard, e.g. 'meshdev-controlplane,meshdev-controlplane.default.svc'.");
+            }
+        }
+
+        return [.. hosts];
+    }
 
     private static int ReadPort(IConfiguration configuration, string key, int defaultPort)
     {

@@ -1,13 +1,19 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using System.Net.Http.Headers;
 using Grpc.Net.Client;
 using MeshDev.ControlPlane;
+using MeshDev.ControlPlane.Api.Access;
 using MeshDev.Core;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MeshDev.Tests.ControlPlane;
 
-/// <summary>A real control plane in this process, on OS-chosen loopback ports.</summary>
+/// <summary>
+/// A real control plane in this process, on OS-chosen loopback ports. <see cref="Http"/> carries the API token, read
+/// as a user would: the configured one, or the file the control plane wrote when none was configured.
+/// </summary>
 public sealed class ControlPlaneHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -20,13 +26,24 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         var listeners = app.GetListeners();
         HttpAddress = listeners.HttpAddress;
         GrpcAddress = listeners.GrpcAddress;
+        var configured = app.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()[MeshEnvironment.ControlPlane.ApiToken];
+        var token = app.Services.GetRequiredService<ApiToken>();
+        ApiToken = token.GeneratedFile is { } file ? File.ReadAllText(file) : configured!.Trim();
         Http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(10) };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiToken);
         Grpc = GrpcChannel.ForAddress(GrpcAddress);
     }
 
     public Uri HttpAddress { get; }
     public Uri GrpcAddress { get; }
+    /// <summary>The control plane's API credential.</summary>
+    public string ApiToken { get; }
+
+    /// <summary>A client with the token.</summary>
     public HttpClient Http { get; }
+
+    /// <summary>A client of the HTTP API without any credential, for tests of what it refuses.</summary>
+    public HttpClient Anonymous() => new() { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(10) };
     public GrpcChannel Grpc { get; }
 
     public static Task<ControlPlaneHost> StartAsync(
