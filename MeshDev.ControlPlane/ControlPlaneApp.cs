@@ -26,6 +26,9 @@ public static class ControlPlaneApp
         var listeners = new ControlPlaneListeners(options);
         builder.WebHost.ConfigureKestrel(listeners.Configure);
         builder.AddServiceDefaults();
+        // Hosting's "Request starting" line carries the query string, and the dashboard's /login?t= link carries the API
+        // token: that category never logs below Warning, whatever the configured default level.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(listeners);

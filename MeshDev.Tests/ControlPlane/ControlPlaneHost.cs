@@ -43,7 +43,20 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>A client of the HTTP API without any credential, for tests of what it refuses.</summary>
-    public HttpClient Anonymous() => new() { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(10) };
+    public HttpClient Anonymous() => new(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>A client that logged in as a browser does, through the dashboard's /login?t= link, and holds its cookie.</summary>
+    public async Task<HttpClient> DashboardSessionAsync()
+    {
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() })
+        {
+            BaseAddress = HttpAddress,
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+        using var login = await client.GetAsync($"/login?t={Uri.EscapeDataString(ApiToken)}");
+        login.EnsureSuccessStatusCode();
+        return client;
+    }
     public GrpcChannel Grpc { get; }
 
     public static Task<ControlPlaneHost> StartAsync(

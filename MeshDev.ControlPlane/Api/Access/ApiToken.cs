@@ -38,7 +38,7 @@ public sealed partial class ApiToken
     public string? GeneratedFile { get; }
 
     /// <summary>The value of the dashboard's session cookie.</summary>
-    internal string SessionValue { get; }
+    public string SessionValue { get; }
 
     public bool Matches(string? candidate) => Equal(candidate, _tokenDigest);
 
