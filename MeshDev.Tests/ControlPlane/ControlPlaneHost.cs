@@ -45,6 +45,9 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     /// <summary>A client of the HTTP API without any credential, for tests of what it refuses.</summary>
     public HttpClient Anonymous() => new(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(10) };
 
+    /// <summary>The link that logs a browser into the dashboard, as meshctl dashboard prints it.</summary>
+    public Uri DashboardLoginLink => new(HttpAddress, $"/login?t={Uri.EscapeDataString(ApiToken)}");
+
     /// <summary>A client that logged in as a browser does, through the dashboard's /login?t= link, and holds its cookie.</summary>
     public async Task<HttpClient> DashboardSessionAsync()
     {
@@ -53,7 +56,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
             BaseAddress = HttpAddress,
             Timeout = TimeSpan.FromSeconds(10),
         };
-        using var login = await client.GetAsync($"/login?t={Uri.EscapeDataString(ApiToken)}");
+        using var login = await client.GetAsync(DashboardLoginLink);
         login.EnsureSuccessStatusCode();
         return client;
     }

@@ -200,6 +200,16 @@ public class BookinfoAppFixture : IAsyncLifetime
         throw new TimeoutException($"The mesh did not converge within {timeout}: {last}");
     }
 
+    /// <summary>
+    /// The "Mesh dashboard" link the Aspire dashboard shows on the control plane's resource: what a user clicks to open
+    /// the mesh dashboard logged in.
+    /// </summary>
+    public Uri DashboardLoginLink =>
+        App.ResourceNotifications.TryGetCurrentState("mesh", out var state)
+        && state.Snapshot.Urls.FirstOrDefault(url => url.Name == MeshDev.Hosting.MeshControlPlaneResource.HttpEndpointName && !url.IsInternal) is { } link
+            ? new Uri(link.Url)
+            : throw new InvalidOperationException("The control plane's resource shows no dashboard link.");
+
     /// <summary>Runs an Aspire resource command (start, stop, ...) as the dashboard's buttons do.</summary>
     public async Task ExecuteAsync(string resource, string command)
     {
