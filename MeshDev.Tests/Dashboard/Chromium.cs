@@ -55,7 +55,8 @@ public sealed class Chromium : IAsyncLifetime
         var origin = new Uri(loginLink.GetLeftPart(UriPartial.Authority));
         var page = await NewPageAsync(origin);
         await page.GotoAsync(loginLink.ToString());
-        await page.WaitForURLAsync(new Uri(origin, "/").ToString());
+        // Committed is enough: what the caller checks next waits for its own elements.
+        await page.WaitForURLAsync(new Uri(origin, "/").ToString(), new() { WaitUntil = WaitUntilState.Commit });
         return page;
     }
 
