@@ -38,7 +38,8 @@ public static class ControlPlaneApp
         builder.Services.AddSingleton<JwksCache>();
         builder.Services.AddSingleton<JwtRuleCompiler>();
         builder.Services.AddSingleton<SecurityCompiler>();
-        builder.Services.AddSingleton<ISnapshotCompiler, SnapshotCompiler>();
+        // TryAdd: a hosting startup (run before this) may have put its own in place, as the tests' fault hook does.
+        builder.Services.TryAddSingleton<ISnapshotCompiler, SnapshotCompiler>();
         builder.Services.AddSingleton<ProxySyncTracker>();
         builder.Services.AddSingleton<ProxyConnectionHub>();
         builder.Services.AddSingleton<PushScheduler>();

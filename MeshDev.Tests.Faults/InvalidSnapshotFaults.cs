@@ -63,16 +63,23 @@ public sealed class FaultInjectingSnapshotCompiler(ISnapshotCompiler inner, Inva
 
 public static class InvalidSnapshotFaultsServiceCollectionExtensions
 {
-    /// <summary>Wraps the registered <see cref="ISnapshotCompiler"/> with the fault, on from the start for <paramref name="proxyIds"/>.</summary>
+    /// <summary>
+    /// Wraps the control plane's <see cref="ISnapshotCompiler"/> with the fault, on from the start for <paramref name="proxyIds"/>:
+    /// the one registered (tests' configureServices runs after the control plane's own registrations), or, from a hosting
+    /// startup that runs before them, <see cref="SnapshotCompiler"/>, which the control plane then leaves in place.
+    /// </summary>
     public static IServiceCollection AddInvalidSnapshotFaults(this IServiceCollection services, params string[] proxyIds)
     {
-        var registration = services.Last(d => d.ServiceType == typeof(ISnapshotCompiler));
-        services.Remove(registration);
+        var registration = services.LastOrDefault(d => d.ServiceType == typeof(ISnapshotCompiler));
+        var compilerType = registration?.ImplementationType ?? typeof(SnapshotCompiler);
+        if (registration is not null)
+        {
+            services.Remove(registration);
+        }
+
         services.AddSingleton(new InvalidSnapshotFaults(proxyIds));
         services.AddSingleton<ISnapshotCompiler>(sp => new FaultInjectingSnapshotCompiler(
-            (ISnapshotCompiler)ActivatorUtilities.CreateInstance(sp, registration.ImplementationType
-                ?? throw new InvalidOperationException("The snapshot compiler is not registered by type; the fault cannot wrap it.")),
-            sp.GetRequiredService<InvalidSnapshotFaults>()));
+            (ISnapshotCompiler)ActivatorUtilities.CreateInstance(sp, compilerType), sp.GetRequiredService<InvalidSnapshotFaults>()));
         return services;
     }
 }
