@@ -7,9 +7,9 @@ namespace MeshDev.Cli;
 /// <summary>meshctl's command tree and its entry point, which tests call in-process with their own streams.</summary>
 public static class MeshctlApp
 {
-    public static RootCommand BuildCommand(CliConsole console, Func<string, string?> environment)
+    public static RootCommand BuildCommand(CliConsole console, Func<string, string?> environment, string workingDirectory)
     {
-        var options = new GlobalOptions(environment);
+        var options = new GlobalOptions(environment, workingDirectory);
         var root = new RootCommand($"""
             meshctl: configure and inspect a MeshDev mesh through its control plane's HTTP API.
 
@@ -23,16 +23,18 @@ public static class MeshctlApp
         root.Subcommands.Add(ProxyStatusCommand.Create(options, console));
         root.Subcommands.Add(ProxyConfigCommand.Create(options, console));
         root.Subcommands.Add(CaCommand.Create(options, console));
+        root.Subcommands.Add(DashboardCommand.Create(options, console));
         root.Subcommands.Add(KubeCommand.Create(console));
         return root;
     }
 
     public static Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default) =>
-        RunAsync(args, console, Environment.GetEnvironmentVariable, cancellationToken);
+        RunAsync(args, console, Environment.GetEnvironmentVariable, Environment.CurrentDirectory, cancellationToken);
 
-    public static async Task<int> RunAsync(string[] args, CliConsole console, Func<string, string?> environment, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, CliConsole console, Func<string, string?> environment, string workingDirectory,
+        CancellationToken cancellationToken = default)
     {
-        var root = BuildCommand(console, environment);
+        var root = BuildCommand(console, environment, workingDirectory);
         var parse = root.Parse(args);
         var invocation = new InvocationConfiguration { Output = console.Out, Error = console.Error };
         if (parse.Errors.Count == 0)

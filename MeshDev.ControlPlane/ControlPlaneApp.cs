@@ -1,4 +1,5 @@
 using MeshDev.ControlPlane.Api;
+using MeshDev.ControlPlane.Api.Access;
 using MeshDev.ControlPlane.Certificates;
 using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Dashboard;
@@ -25,6 +26,9 @@ public static class ControlPlaneApp
         var listeners = new ControlPlaneListeners(options);
         builder.WebHost.ConfigureKestrel(listeners.Configure);
         builder.AddServiceDefaults();
+        // Hosting's "Request starting" line carries the query string, and the dashboard's /login?t= link carries the API
+        // token: that category never logs below Warning, whatever the configured default level.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(listeners);
@@ -32,11 +36,11 @@ public static class ControlPlaneApp
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<IProxyLiveness, AdminListenerLiveness>();
         builder.Services.AddSingleton<IWorkloadRegistry, WorkloadRegistry>();
-        builder.Services.AddSingleton<InvalidSnapshotFaults>();
         builder.Services.AddSingleton<JwksCache>();
         builder.Services.AddSingleton<JwtRuleCompiler>();
         builder.Services.AddSingleton<SecurityCompiler>();
-        builder.Services.AddSingleton<ISnapshotCompiler, SnapshotCompiler>();
+        // TryAdd: a hosting startup (run before this) may have put its own in place, as the tests' fault hook does.
+        builder.Services.TryAddSingleton<ISnapshotCompiler, SnapshotCompiler>();
         builder.Services.AddSingleton<ProxySyncTracker>();
         builder.Services.AddSingleton<ProxyConnectionHub>();
         builder.Services.AddSingleton<PushScheduler>();
@@ -53,6 +57,9 @@ public static class ControlPlaneApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigDirectoryWatcher>());
         builder.Services.AddCertificateAuthority(builder.Configuration);
         builder.Services.AddMeshTelemetry(builder.Configuration);
+        builder.Services.AddSingleton(sp => ApiToken.Load(
+            builder.Configuration, sp.GetRequiredService<CertificateAuthorityOptions>().DataDirectory, sp.GetRequiredService<ILogger<ApiToken>>()));
+        builder.Services.AddSingleton<ApiAccess>();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -64,6 +71,8 @@ public static class ControlPlaneApp
         // Loaded now, before any listener or hosted service starts: the first snapshot any proxy gets already carries
         // the watched folder and the config applied through the API before this start.
         app.Services.GetRequiredService<ConfigDirectoryWatcher>().LoadAtStart();
+        // Made (or read) now, after the CA has made the data folder, so that a bare run's token file exists before any client asks.
+        app.Services.GetRequiredService<ApiToken>();
         // A fetched (or failed) key set changes the snapshots of the proxies whose jwtRules name it.
         app.Services.GetRequiredService<JwksCache>().Changed += app.Services.GetRequiredService<IPushScheduler>().RequestPushNow;
 
@@ -74,6 +83,9 @@ public static class ControlPlaneApp
                     : "The control plane failed to handle this request; see its log."))));
         app.UseRouting();
         app.Use(ControlPlaneListeners.KeepEndpointsOnTheirListener);
+        // After routing, so that it knows which reads need the token; before every endpoint, so that a refusal changes nothing.
+        var access = app.Services.GetRequiredService<ApiAccess>();
+        app.Use(access.InvokeAsync);
 
         app.MapGrpcService<MeshDiscoveryService>();
         app.MapGrpcService<MeshCertificatesService>();

@@ -12,12 +12,6 @@ public sealed class ControlPlaneOptions
     /// <summary>Address the listeners bind: "localhost" (default) binds loopback, "*" binds every interface.</summary>
     public const string BindAddressKey = Core.MeshEnvironment.ControlPlane.BindAddress;
 
-    /// <summary>
-    /// Comma-separated proxy ids whose snapshots get a deliberately invalid endpoint, so that tests can drive a
-    /// proxy's NACK path end to end. Never set this outside tests.
-    /// </summary>
-    public const string InvalidSnapshotForKey = "Mesh:ControlPlane:Faults:InvalidSnapshotFor";
-
     public int HttpPort { get; init; } = DefaultHttpPort;
     public int GrpcPort { get; init; } = DefaultGrpcPort;
     public string BindAddress { get; init; } = "localhost";
@@ -29,7 +23,9 @@ public sealed class ControlPlaneOptions
 
     public const string StartupWarmupKey = "Mesh:ControlPlane:StartupWarmup";
     public static readonly TimeSpan DefaultStartupWarmup = TimeSpan.FromSeconds(6);
-    public IReadOnlyList<string> InvalidSnapshotFor { get; init; } = [];
+
+    /// <summary>Host names the HTTP API answers to besides loopback ones (<see cref="MeshEnvironment.ControlPlane.AllowedHosts"/>).</summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
     /// <summary>
     /// How long one snapshot may take to reach a proxy's stream. A proxy that does not read (hung, or flooding nothing
@@ -67,8 +63,7 @@ public sealed class ControlPlaneOptions
         StartupWarmup = ReadDuration(configuration, StartupWarmupKey, DefaultStartupWarmup),
         PushWriteTimeout = ReadDuration(configuration, PushWriteTimeoutKey, TimeSpan.FromSeconds(10)),
         HelloTimeout = ReadDuration(configuration, HelloTimeoutKey, TimeSpan.FromSeconds(10)),
-        InvalidSnapshotFor = (configuration[InvalidSnapshotForKey] ?? "")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        AllowedHosts = ReadAllowedHosts(configuration),
         Services = configuration.GetSection(MeshEnvironment.ControlPlane.Services).GetChildren()
             .Select(c => c.Value?.Trim()).OfType<string>().Where(s => s.Length > 0).ToList(),
         ConfigDirectory = configuration[MeshEnvironment.ControlPlane.ConfigDirectory] is { Length: > 0 } folder ? Path.GetFullPath(folder.Trim()) : null,
@@ -95,6 +90,22 @@ public sealed class ControlPlaneOptions
         }
 
         return Path.Combine(localData, "MeshDev", "ControlPlane");
+    }
+
+    private static List<string> ReadAllowedHosts(IConfiguration configuration)
+    {
+        var hosts = (configuration[MeshEnvironment.ControlPlane.AllowedHosts] ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var host in hosts)
+        {
+            if (host.Contains('/') || host.Contains('*') || Uri.CheckHostName(host) == UriHostNameType.Unknown)
+            {
+                throw new InvalidOperationException(
+                    $"Configuration '{MeshEnvironment.ControlPlane.AllowedHosts}' names '{host}'; expected comma-separated host names without scheme, port or wildcard, e.g. 'meshdev-controlplane,meshdev-controlplane.default.svc'.");
+            }
+        }
+
+        return [.. hosts];
     }
 
     private static int ReadPort(IConfiguration configuration, string key, int defaultPort)

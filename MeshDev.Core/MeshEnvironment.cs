@@ -113,5 +113,15 @@ public static class MeshEnvironment
         /// Secret key with which the AppHost signs each proxy's bootstrap token, and with which the CA checks them.
         /// </summary>
         public const string BootstrapKey = "Mesh:ControlPlane:BootstrapKey";
+        /// <summary>
+        /// The credential of the HTTP API's writes and sensitive reads (a secret: never logged). Unset: the control plane
+        /// makes one at each start and writes it, owner-only, to <c>api-token</c> in its data folder.
+        /// </summary>
+        public const string ApiToken = "Mesh:ControlPlane:ApiToken";
+        /// <summary>
+        /// Comma-separated host names (no port) the HTTP API answers to besides loopback ones, e.g. a Kubernetes
+        /// Service's names. Any other Host header is refused, which is what stops DNS rebinding.
+        /// </summary>
+        public const string AllowedHosts = "Mesh:ControlPlane:AllowedHosts";
     }
 }

@@ -33,6 +33,15 @@ public static class MeshControlPlaneBuilderExtensions
         resource.BootstrapKey = bootstrapKey.Resource;
         var controlPlane = builder.AddResource(resource);
         bootstrapKey.WithParentRelationship(resource);
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            // A run's own credential for the HTTP API, like the bootstrap key: a deployment brings its own (a Secret).
+            var apiToken = builder.AddParameter($"{name}-api-token",
+                new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: false);
+            resource.ApiToken = apiToken.Resource;
+            apiToken.WithParentRelationship(resource);
+            MeshApiTokenFile.Subscribe(builder, resource);
+        }
         MeshDev.Hosting.Kubernetes.KubernetesPublishing.AddStep(builder, resource);
         return controlPlane
             // Resolved when the process starts, so publishing a manifest does not need the binaries.
@@ -61,10 +70,14 @@ public static class MeshControlPlaneBuilderExtensions
                 env[Env(MeshEnvironment.ControlPlane.TrustDomain)] = resource.TrustDomain;
                 // A reference to the secret parameter: resolved when the process starts, written as one in the manifest.
                 env[Env(MeshEnvironment.ControlPlane.BootstrapKey)] = resource.BootstrapKey;
+                if (resource.ApiToken is { } apiToken)
+                {
+                    env[Env(MeshEnvironment.ControlPlane.ApiToken)] = apiToken;
+                }
             })
             .WithOtlpExporter()
             .WithHttpHealthCheck("/health", endpointName: MeshControlPlaneResource.HttpEndpointName)
-            .WithUrlForEndpoint(MeshControlPlaneResource.HttpEndpointName, url => url.DisplayText = "Mesh dashboard")
+            .WithUrls(context => MeshApiTokenFile.DashboardLoginUrlAsync(context, resource))
             .WithUrlForEndpoint(MeshControlPlaneResource.GrpcEndpointName, url => url.DisplayLocation = UrlDisplayLocation.DetailsOnly)
             .WithIconName("Organization")
             .WithManifestPublishingCallback(context => MeshManifest.WriteControlPlaneAsync(context, resource));

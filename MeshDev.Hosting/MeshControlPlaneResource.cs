@@ -37,6 +37,15 @@ public sealed class MeshControlPlaneResource(string name, string command, string
     public ParameterResource BootstrapKey { get; internal set; } = null!;
 
     /// <summary>
+    /// The credential of the control plane's HTTP API (its writes, config dumps and certificates), a generated secret
+    /// parameter made anew for each run; null when publishing, where the deployment supplies its own (a Kubernetes Secret).
+    /// </summary>
+    public ParameterResource? ApiToken { get; internal set; }
+
+    /// <summary>The file, beside the AppHost, where a run leaves the API token for meshctl: <c>.meshdev/api-token</c>.</summary>
+    public const string ApiTokenFile = ".meshdev/api-token";
+
+    /// <summary>
     /// Folder of Istio YAML files the control plane loads and watches, relative to the AppHost's directory (where
     /// the control plane runs), or null for none.
     /// </summary>
@@ -52,8 +61,16 @@ public sealed class MeshControlPlaneResource(string name, string command, string
     /// <summary>Every sidecar in the mesh, by the mesh service it belongs to.</summary>
     internal List<MeshSidecarResource> Sidecars { get; } = [];
 
-    /// <summary>A client of the control plane's HTTP API, for the AppHost's own calls to it (buttons, proxy status).</summary>
-    internal HttpClient CreateApiClient(TimeSpan timeout) => new() { BaseAddress = new Uri(HttpEndpoint.Url), Timeout = timeout };
+    /// <summary>A client of the control plane's HTTP API with its token, for the AppHost's own calls to it (buttons, proxy status).</summary>
+    internal async Task<HttpClient> CreateApiClientAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(HttpEndpoint.Url), Timeout = timeout };
+        if (ApiToken is { } parameter && await parameter.GetValueAsync(cancellationToken) is { Length: > 0 } token)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+        return client;
+    }
 
     /// <summary>What the dashboard's mesh traffic buttons have applied, per service.</summary>
     internal TrafficCommandState TrafficCommandState { get; } = new();

@@ -43,7 +43,7 @@ internal static class MeshProxyStatusPublisher
         var notifications = services.GetRequiredService<ResourceNotificationService>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MeshProxyStatusPublisher).FullName!);
         var model = services.GetRequiredService<DistributedApplicationModel>();
-        using var client = controlPlane.CreateApiClient(TimeSpan.FromSeconds(5));
+        using var client = await controlPlane.CreateApiClientAsync(TimeSpan.FromSeconds(5), stopping);
         var published = new Dictionary<string, (string?, long?, bool)>(StringComparer.Ordinal);
         using var timer = new PeriodicTimer(Interval);
         do

@@ -55,7 +55,7 @@ internal static class MeshTrafficCommands
 
     private static async Task<ExecuteCommandResult> ApplyAsync(MeshSidecarResource sidecar, ServiceTrafficState state, CancellationToken cancellationToken)
     {
-        using var client = sidecar.ControlPlane.CreateApiClient(TimeSpan.FromSeconds(10));
+        using var client = await sidecar.ControlPlane.CreateApiClientAsync(TimeSpan.FromSeconds(10), cancellationToken);
         string? subset = null;
         var documents = new List<string>();
         if (state.Version is { } version)
@@ -86,7 +86,7 @@ internal static class MeshTrafficCommands
     private static async Task<ExecuteCommandResult> ClearAsync(MeshSidecarResource sidecar, CancellationToken cancellationToken)
     {
         sidecar.ControlPlane.TrafficCommandState.Clear(sidecar.Service);
-        using var client = sidecar.ControlPlane.CreateApiClient(TimeSpan.FromSeconds(10));
+        using var client = await sidecar.ControlPlane.CreateApiClientAsync(TimeSpan.FromSeconds(10), cancellationToken);
         // The route goes before the rule whose subsets it may name.
         foreach (var kind in new[] { "VirtualService", "DestinationRule" })
         {

@@ -69,7 +69,9 @@ copy_build "${CONTROLPLANE_DIR:-$REPO_DIR/MeshDev.ControlPlane/bin/Release/net10
 copy_build "${PROXY_DIR:-$REPO_DIR/MeshDev.Proxy/bin/Release/net10.0}" "$OUT/bin/proxy" MeshDev.Proxy.dll
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 ASPNETCORE_ENVIRONMENT=Production
-CP_ENV=(Mesh__ControlPlane__HttpPort="$P_CP_HTTP" Mesh__ControlPlane__GrpcPort="$P_CP_GRPC"
+# The API token of this run only: every apply carries it (apply_to_ack.py reads MESHDEV_API_TOKEN).
+export MESHDEV_API_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+CP_ENV=(Mesh__ControlPlane__HttpPort="$P_CP_HTTP" Mesh__ControlPlane__GrpcPort="$P_CP_GRPC" Mesh__ControlPlane__ApiToken="$MESHDEV_API_TOKEN"
   Mesh__ControlPlane__Services__0=reviews Mesh__ControlPlane__Services__1=productpage)
 [[ -n "$PUSH_DEBOUNCE" ]] && CP_ENV+=(Mesh__ControlPlane__PushDebounce="$PUSH_DEBOUNCE")
 start_bg controlplane env "${CP_ENV[@]}" dotnet "$OUT/bin/controlplane/MeshDev.ControlPlane.dll"
@@ -114,7 +116,7 @@ spec:
   - name: v2
     labels: {version: v2}
 EOF
-curl -sf --max-time 10 -X POST -H 'Content-Type: application/yaml' --data-binary @"$OUT/destination-rule.yaml" \
+curl -sf --max-time 10 -X POST -H 'Content-Type: application/yaml' -H "Authorization: Bearer $MESHDEV_API_TOKEN" --data-binary @"$OUT/destination-rule.yaml" \
   "$API/api/v1/config?source=bench" >"$OUT/destination-rule-applied.json" \
   || die "applying the DestinationRule failed: $(cat "$OUT/destination-rule-applied.json")"
 sleep 1

@@ -61,7 +61,11 @@ class Api:
         self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
 
     def request(self, method, path, body=None, headers=None):
-        self.conn.request(method, path, body=body, headers=headers or {})
+        headers = dict(headers or {})
+        # The control plane's API token (writes need it), as meshctl takes it from the environment.
+        if os.environ.get("MESHDEV_API_TOKEN"):
+            headers["Authorization"] = "Bearer " + os.environ["MESHDEV_API_TOKEN"]
+        self.conn.request(method, path, body=body, headers=headers)
         resp = self.conn.getresponse()
         data = resp.read()
         return resp.status, data

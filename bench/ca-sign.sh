@@ -57,12 +57,14 @@ API="http://127.0.0.1:$P_HTTP"
 BENCH_BOOTSTRAP_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
 export BENCH_BOOTSTRAP_KEY DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 ASPNETCORE_ENVIRONMENT=Production
 
+# The API token of this run only: /api/v1/ca is read with it.
+BENCH_API_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
 start_bg controlplane env Mesh__ControlPlane__HttpPort="$P_HTTP" Mesh__ControlPlane__GrpcPort="$P_GRPC" \
-  Mesh__ControlPlane__DataDirectory="$OUT/controlplane-data" Mesh__ControlPlane__BootstrapKey="$BENCH_BOOTSTRAP_KEY" \
+  Mesh__ControlPlane__ApiToken="$BENCH_API_TOKEN" Mesh__ControlPlane__DataDirectory="$OUT/controlplane-data" Mesh__ControlPlane__BootstrapKey="$BENCH_BOOTSTRAP_KEY" \
   Logging__LogLevel__MeshDev.ControlPlane.Certificates=Warning \
   dotnet "$OUT/bin/controlplane/MeshDev.ControlPlane.dll"
 PID_CP=$LAST_PID
-wait_http "$API/api/v1/ca" 60 "$PID_CP" controlplane
+wait_http "$API/api/v1/version" 60 "$PID_CP" controlplane
 
 python3 - "$OUT/meta.json" <<EOF
 import json, subprocess, sys
@@ -82,7 +84,7 @@ dotnet "$OUT/bin/driver/CaSignBench.dll" "http://127.0.0.1:$P_GRPC" "$OUT" "$ROU
 alive_or_die "$PID_CP" controlplane
 
 # The control plane's own counters must agree that it signed and refused.
-curl -s --max-time 5 "$API/api/v1/ca" >"$OUT/ca.json"
+curl -s --max-time 5 -H "Authorization: Bearer $BENCH_API_TOKEN" "$API/api/v1/ca" >"$OUT/ca.json"
 python3 - "$OUT/ca.json" "$OUT/runs.jsonl" <<'EOF' || die "the control plane's counters do not match the driver's"
 import json, sys
 ca = json.load(open(sys.argv[1]))

@@ -7,9 +7,10 @@ namespace MeshDev.Cli.Api;
 
 /// <summary>
 /// The control plane's HTTP API (and the proxies' admin listeners it points to). Connection failures become a
-/// <see cref="MeshctlException"/> naming the address, because that is what a user has to fix.
+/// <see cref="MeshctlException"/> naming the address, because that is what a user has to fix. The API token goes to
+/// the control plane only, never to a proxy's admin listener.
 /// </summary>
-public sealed class ControlPlaneClient(Uri baseAddress, HttpMessageHandler? handler = null) : IDisposable
+public sealed class ControlPlaneClient(Uri baseAddress, string? token = null, HttpMessageHandler? handler = null) : IDisposable
 {
     private readonly HttpClient _http = new(handler ?? new SocketsHttpHandler(), disposeHandler: handler is null)
     {
@@ -50,9 +51,21 @@ public sealed class ControlPlaneClient(Uri baseAddress, HttpMessageHandler? hand
 
     private async Task<ApiResponse> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
         try
         {
-            return await SendCoreAsync(request, cancellationToken);
+            var response = await SendCoreAsync(request, cancellationToken);
+            return response.Status == System.Net.HttpStatusCode.Unauthorized
+                ? throw new MeshctlException(
+                    $"the control plane at {BaseAddress.ToString().TrimEnd('/')} refused the request: {response.ErrorText} " +
+                    $"meshctl takes the token from --token, else {Commands.GlobalOptions.TokenVariable}, else {Commands.GlobalOptions.TokenFile} " +
+                    $"in the current folder or one above it{(token is null ? "; it found none" : "")}.",
+                    ExitCodes.UsageOrUnreachable)
+                : response;
         }
         catch (Exception ex) when (IsUnreachable(ex, cancellationToken))
         {

@@ -17,7 +17,7 @@ public sealed class CommandContext(ControlPlaneClient api, OutputFormat format, 
     {
         var baseAddress = parse.GetValue(options.ControlPlane)!;
         return new CommandContext(
-            new ControlPlaneClient(new Uri(baseAddress.EndsWith('/') ? baseAddress : baseAddress + "/")),
+            new ControlPlaneClient(new Uri(baseAddress.EndsWith('/') ? baseAddress : baseAddress + "/"), parse.GetValue(options.Token)),
             OutputFormats.Parse(parse.GetValue(options.Output)),
             console);
     }

@@ -3,13 +3,21 @@ using MeshDev.Cli.Output;
 
 namespace MeshDev.Cli.Commands;
 
-/// <summary>The options every command takes: where the control plane is and how to print.</summary>
+/// <summary>
+/// The options every command takes: where the control plane is, the credential its API takes, and how to print. This
+/// is the one place meshctl finds the control plane: an option, else an environment variable, else what a local run
+/// leaves (the well-known address; the token file the AppHost writes beside itself).
+/// </summary>
 public sealed class GlobalOptions
 {
     public const string ControlPlaneVariable = "MESHDEV_CONTROL_PLANE";
     public const string DefaultControlPlane = "http://localhost:15080";
+    public const string TokenVariable = "MESHDEV_API_TOKEN";
 
-    public GlobalOptions(Func<string, string?> environment)
+    /// <summary>Where an AppHost run leaves the API token, relative to the AppHost's folder (or any folder above the working one).</summary>
+    public static readonly string TokenFile = Path.Combine(".meshdev", "api-token");
+
+    public GlobalOptions(Func<string, string?> environment, string workingDirectory)
     {
         ControlPlane = new Option<string>("--control-plane")
         {
@@ -27,6 +35,16 @@ public sealed class GlobalOptions
             }
         });
 
+        Token = new Option<string?>("--token")
+        {
+            Description = $"The control plane's API token (environment variable {TokenVariable}; else {TokenFile} in the current folder or one above it, which an AppHost run writes)",
+            HelpName = "token",
+            Recursive = true,
+            DefaultValueFactory = _ => environment(TokenVariable) is { Length: > 0 } fromEnvironment
+                ? fromEnvironment.Trim()
+                : FindTokenFile(workingDirectory) is { } file ? File.ReadAllText(file).Trim() : null,
+        };
+
         Output = new Option<string>("--output", "-o")
         {
             Description = "How to print: table, json or yaml",
@@ -39,11 +57,29 @@ public sealed class GlobalOptions
 
     public Option<string> ControlPlane { get; }
 
+    public Option<string?> Token { get; }
+
     public Option<string> Output { get; }
 
     public void AddTo(RootCommand root)
     {
         root.Options.Add(ControlPlane);
+        root.Options.Add(Token);
         root.Options.Add(Output);
+    }
+
+    /// <summary>The nearest <see cref="TokenFile"/> in <paramref name="directory"/> or a folder above it, as git finds its repository.</summary>
+    public static string? FindTokenFile(string directory)
+    {
+        for (var current = new DirectoryInfo(directory); current is not null; current = current.Parent)
+        {
+            var candidate = Path.Combine(current.FullName, TokenFile);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 }

@@ -1,5 +1,4 @@
 using System.Reflection;
-using MeshDev.ControlPlane.Push;
 
 namespace MeshDev.ControlPlane.Api;
 
@@ -17,26 +16,6 @@ public static class ApiEndpoints
             ? Results.Ok(proxy)
             : Results.NotFound(new ErrorResponse($"No proxy with id '{id}' is registered.")));
         api.MapGet("/version", () => TypedResults.Ok(new VersionResponse(ProductName, ProductVersion)));
-
-        api.MapGet("/faults", (InvalidSnapshotFaults faults) => TypedResults.Ok(new FaultsResponse(faults.ProxyIds)));
-        api.MapPut("/faults/invalid-snapshot/{proxyId}", (string proxyId, InvalidSnapshotFaults faults, IPushScheduler push) =>
-        {
-            if (faults.Enable(proxyId))
-            {
-                push.RequestPushNow();
-            }
-
-            return TypedResults.Ok(new InvalidSnapshotFaultResponse(proxyId, InvalidSnapshot: true));
-        });
-        api.MapDelete("/faults/invalid-snapshot/{proxyId}", (string proxyId, InvalidSnapshotFaults faults, IPushScheduler push) =>
-        {
-            if (faults.Disable(proxyId))
-            {
-                push.RequestPushNow();
-            }
-
-            return TypedResults.Ok(new InvalidSnapshotFaultResponse(proxyId, InvalidSnapshot: false));
-        });
 
         api.MapConfigApi();
         api.MapCertificateApi();

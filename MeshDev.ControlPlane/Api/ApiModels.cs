@@ -43,8 +43,4 @@ public sealed record NackResponse(string Version, string Reason, DateTimeOffset 
 
 public sealed record VersionResponse(string Name, string Version);
 
-public sealed record InvalidSnapshotFaultResponse(string ProxyId, bool InvalidSnapshot);
-
-public sealed record FaultsResponse(IReadOnlyList<string> InvalidSnapshotFor);
-
 public sealed record ErrorResponse(string Error);

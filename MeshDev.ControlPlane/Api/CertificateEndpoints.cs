@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using MeshDev.ControlPlane.Api.Access;
 using MeshDev.ControlPlane.Certificates;
 
 namespace MeshDev.ControlPlane.Api;
@@ -33,10 +34,10 @@ public static class CertificateEndpoints
 {
     public static IEndpointRouteBuilder MapCertificateApi(this IEndpointRouteBuilder api)
     {
-        api.MapGet("/ca", (CertificateAuthority ca) => TypedResults.Ok(Describe(ca)));
+        api.MapGet("/ca", (CertificateAuthority ca) => TypedResults.Ok(Describe(ca))).RequireApiToken();
         api.MapGet("/certificates", (CertificateAuthority ca) => TypedResults.Ok(ca.Issued.Latest()
             .Select(c => new IssuedCertificateResponse(c.Identity, c.SerialNumber, c.NotBefore, c.NotAfter, c.ProxyId, c.IssuedAt, c.IssuedCount))
-            .ToList()));
+            .ToList())).RequireApiToken();
         return api;
     }
 

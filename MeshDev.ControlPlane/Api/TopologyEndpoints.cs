@@ -1,3 +1,4 @@
+using MeshDev.ControlPlane.Api.Access;
 using MeshDev.ControlPlane.ProxyAdmin;
 
 namespace MeshDev.ControlPlane.Api;
@@ -35,7 +36,7 @@ public static class TopologyEndpoints
                     new ErrorResponse($"Cannot read the config dump of proxy '{id}': {exception.Message}."),
                     statusCode: StatusCodes.Status502BadGateway);
             }
-        });
+        }).RequireApiToken();
 
         return api;
     }

@@ -25,7 +25,7 @@ public interface ISnapshotCompiler
 /// AuthorizationPolicy, RequestAuthentication) comes from <see cref="SecurityCompiler"/>. Everything is emitted in a canonical order so the
 /// version hash is stable.
 /// </summary>
-public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore config, ITrustBundle? trustBundle = null, SecurityCompiler? security = null) : ISnapshotCompiler
+public sealed class SnapshotCompiler(IConfigStore config, ITrustBundle? trustBundle = null, SecurityCompiler? security = null) : ISnapshotCompiler
 {
     // Without a JWKS fetcher (tests of routing alone), jwtRules with jwksUri go out without keys.
     private readonly SecurityCompiler _security = security ?? new SecurityCompiler(new JwtRuleCompiler(JwksCache.Offline));
@@ -51,7 +51,6 @@ public sealed class SnapshotCompiler(InvalidSnapshotFaults faults, IConfigStore 
         snapshot.TrustBundlePem.AddRange(trustBundle?.RootsPem ?? []);
         snapshot.InboundSecurity = _security.Compile(proxy, current);
 
-        faults.ApplyTo(proxy.ProxyId, snapshot);
         snapshot.Version = SnapshotVersion.Compute(snapshot);
         return snapshot;
     }

@@ -64,7 +64,7 @@ public sealed class ConfigCommandTests : IDisposable
     public async Task Apply_a_folder_prints_what_changed_like_kubectl_and_get_shows_it()
     {
         await using var mesh = await MeshWithReviews.StartAsync();
-        var meshctl = new Meshctl(mesh.ControlPlane.HttpAddress);
+        var meshctl = new Meshctl(mesh.ControlPlane);
         var folder = Directory.CreateDirectory(Path.Combine(_folder, "networking")).FullName;
         var destinationRule = Write("networking/reviews-dr.yaml", ReviewsDestinationRule);
         var virtualService = Write("networking/reviews-vs.yml", ReviewsVirtualService);
@@ -96,7 +96,7 @@ public sealed class ConfigCommandTests : IDisposable
     public async Task Get_one_as_yaml_is_istio_yaml_and_as_json_carries_the_source()
     {
         await using var mesh = await MeshWithReviews.StartAsync();
-        var meshctl = new Meshctl(mesh.ControlPlane.HttpAddress);
+        var meshctl = new Meshctl(mesh.ControlPlane);
         var file = Write("reviews.yaml", ReviewsVirtualService);
         Assert.Equal(0, (await meshctl.RunAsync("apply", "-f", file)).ExitCode);
 
@@ -123,7 +123,7 @@ public sealed class ConfigCommandTests : IDisposable
     public async Task A_refused_file_names_file_line_column_resource_and_field_and_changes_nothing()
     {
         await using var mesh = await MeshWithReviews.StartAsync();
-        var meshctl = new Meshctl(mesh.ControlPlane.HttpAddress);
+        var meshctl = new Meshctl(mesh.ControlPlane);
         // A valid document beside the bad one: all or nothing, so it must not be applied either.
         var file = Write("bad.yaml", ReviewsDestinationRule + "\n---\n" + RatingsWithBadWeight);
 
@@ -147,7 +147,7 @@ public sealed class ConfigCommandTests : IDisposable
     public async Task Apply_from_stdin_is_reported_under_the_source_stdin()
     {
         await using var mesh = await MeshWithReviews.StartAsync();
-        var meshctl = new Meshctl(mesh.ControlPlane.HttpAddress);
+        var meshctl = new Meshctl(mesh.ControlPlane);
 
         var result = await meshctl.RunWithInputAsync(ReviewsVirtualService, "apply", "-f", "-");
         var listed = await meshctl.RunAsync("get", "vs", "-o", "json");
@@ -161,7 +161,7 @@ public sealed class ConfigCommandTests : IDisposable
     public async Task Delete_by_file_and_by_name_and_a_missing_resource_fails()
     {
         await using var mesh = await MeshWithReviews.StartAsync();
-        var meshctl = new Meshctl(mesh.ControlPlane.HttpAddress);
+        var meshctl = new Meshctl(mesh.ControlPlane);
         var both = Write("both.yaml", ReviewsDestinationRule + "\n---\n" + ReviewsVirtualService.Replace("name: reviews", "name: reviews-split"));
         var single = Write("reviews.yaml", ReviewsVirtualService);
         Assert.Equal(0, (await meshctl.RunAsync("apply", "-f", both, "-f", single)).ExitCode);
@@ -184,7 +184,7 @@ public sealed class ConfigCommandTests : IDisposable
     public async Task Analyze_reports_problems_without_applying_and_exits_1_only_on_errors()
     {
         await using var mesh = await MeshWithReviews.StartAsync();
-        var meshctl = new Meshctl(mesh.ControlPlane.HttpAddress);
+        var meshctl = new Meshctl(mesh.ControlPlane);
         var good = Write("good.yaml", ReviewsVirtualService);
         var bad = Write("bad.yaml", RatingsWithBadWeight);
 

@@ -28,7 +28,7 @@ public sealed class ProxyConfigTests
             (await productpage.ConfigDumpAsync()).GetProperty("snapshot").GetProperty("clusters").EnumerateArray()
                 .Any(c => c.GetProperty("name").GetString() == "reviews" && c.GetProperty("endpoints").GetArrayLength() == 1),
             "productpage's snapshot to hold the reviews endpoint");
-        var meshctl = new Meshctl(controlPlane.HttpAddress);
+        var meshctl = new Meshctl(controlPlane);
 
         var clusters = await meshctl.RunAsync("proxy-config", "clusters", "productpage-v1");
         var endpoints = await meshctl.RunAsync("proxy-config", "endpoints", "productpage-v1");
@@ -64,7 +64,7 @@ public sealed class ProxyConfigTests
         hello.AdminUrl = closedAdmin.ToString();
         await using var proxy = await controlPlane.ConnectAsync(hello);
         await proxy.NextAsync();
-        var meshctl = new Meshctl(controlPlane.HttpAddress);
+        var meshctl = new Meshctl(controlPlane);
 
         var unknown = await meshctl.RunAsync("proxy-config", "clusters", "nobody-sidecar");
         var unreachable = await meshctl.RunAsync("proxy-config", "routes", "details-v1-sidecar");

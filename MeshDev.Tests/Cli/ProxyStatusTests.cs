@@ -19,7 +19,7 @@ public sealed class ProxyStatusTests
         await silent.NextAsync();
         await Eventually.ValueAsync(() => controlPlane.FindProxyAsync("reviews-v1-sidecar"), p => p?["lastNack"] is JsonObject);
         await Eventually.ValueAsync(() => controlPlane.FindProxyAsync("details-v1-sidecar"), p => p?["inSync"]?.GetValue<bool>() == true);
-        var meshctl = new Meshctl(controlPlane.HttpAddress);
+        var meshctl = new Meshctl(controlPlane);
 
         var result = await meshctl.RunAsync("proxy-status");
 
@@ -42,7 +42,7 @@ public sealed class ProxyStatusTests
         await using var controlPlane = await ControlPlaneHost.StartAsync();
         await using var proxy = await controlPlane.ConnectAsync(TestProxy.Sidecar("details-v1-sidecar", "details", "127.0.0.1:40311"));
         await proxy.AckAsync(await proxy.NextAsync());
-        var meshctl = new Meshctl(controlPlane.HttpAddress);
+        var meshctl = new Meshctl(controlPlane);
 
         var result = await meshctl.RunAsync("proxy-status", "-o", "json");
 
@@ -58,7 +58,7 @@ public sealed class ProxyStatusTests
         await using var controlPlane = await ControlPlaneHost.StartAsync();
         await using var proxy = await controlPlane.ConnectAsync(TestProxy.Sidecar("details-v1-sidecar", "details", "127.0.0.1:40321"));
         await proxy.NextAsync();
-        var meshctl = new Meshctl(controlPlane.HttpAddress);
+        var meshctl = new Meshctl(controlPlane);
 
         var one = await meshctl.RunAsync("proxy-status", "details-v1-sidecar");
         var unknown = await meshctl.RunAsync("proxy-status", "nobody-sidecar");

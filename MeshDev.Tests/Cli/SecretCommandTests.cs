@@ -19,7 +19,7 @@ public sealed class SecretCommandTests
         await using var app = await TestBackend.StartHealthyAppAsync();
         await using var reviews = await ProxyProcess.StartAsync(ca.Sidecar("reviews-v1", "reviews", "bookinfo-reviews", app.Url));
         await MutualTlsMesh.WaitReadyAsync(reviews);
-        var meshctl = new Meshctl(ca.ControlPlane.HttpAddress);
+        var meshctl = new Meshctl(ca.ControlPlane);
         var certs = JsonNode.Parse((await reviews.GetAdminAsync("/certs")).Body)!;
         var root = (await ca.AuthorityAsync()).GetProperty("root");
 
@@ -58,7 +58,7 @@ public sealed class SecretCommandTests
             .Set(MeshDev.Core.MeshEnvironment.Proxy.IdentityToken, ca.Token(MeshCa.Identity("bookinfo-ratings"))));
         await refused.WaitUntilAsync(async () => (await refused.GetAdminAsync("/certs")).Body.Contains("PermissionDenied"), "the CA's refusal");
         await plaintext.WaitUntilAsync(async () => await ca.ControlPlane.FindProxyAsync("details-v1") is not null, "details to register");
-        var meshctl = new Meshctl(ca.ControlPlane.HttpAddress);
+        var meshctl = new Meshctl(ca.ControlPlane);
 
         var none = await meshctl.RunAsync("proxy-config", "secret", "details-v1");
         var pending = await meshctl.RunAsync("proxy-config", "secret", "reviews-v1");
@@ -84,7 +84,7 @@ public sealed class SecretCommandTests
         await using var ratings = await ProxyProcess.StartAsync(ca.Sidecar("ratings-v1", "ratings", "bookinfo-ratings", app.Url));
         await MutualTlsMesh.WaitReadyAsync(reviews);
         await MutualTlsMesh.WaitReadyAsync(ratings);
-        var meshctl = new Meshctl(ca.ControlPlane.HttpAddress);
+        var meshctl = new Meshctl(ca.ControlPlane);
         var authority = await ca.AuthorityAsync();
         var issued = await ca.IssuedAsync();
 

@@ -144,7 +144,7 @@ public sealed class RouteCompilerTests
               host: details
               trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}
             """, "inline").Resources).Where(r => !(r is DestinationRuleResource { Metadata.Name: "details", Source: not "inline" })).ToList());
-        var compiler = new SnapshotCompiler(new InvalidSnapshotFaults(new MeshDev.ControlPlane.ControlPlaneOptions()), store);
+        var compiler = new SnapshotCompiler(store);
         var reviewsV1 = Proxy("reviews-v1", ProxyMode.Sidecar, "reviews", new Dictionary<string, string> { ["app"] = "reviews", ["version"] = "v1" });
         var productPageInstance = Proxy("productpage-v1", ProxyMode.Sidecar, "productpage", new Dictionary<string, string> { ["app"] = "productpage", ["version"] = "v1" });
 

@@ -189,7 +189,7 @@ public sealed class TcpRouteConfigTests
     [Fact]
     public void The_snapshot_carries_tcp_routes_in_the_upstreams_table_and_a_cluster_for_every_tcp_destination()
     {
-        var compiler = new SnapshotCompiler(new InvalidSnapshotFaults(new ControlPlaneOptions()), new FixedConfigStore(Parse(RatingsRule, RatingsRoutes)));
+        var compiler = new SnapshotCompiler(new FixedConfigStore(Parse(RatingsRule, RatingsRoutes)));
 
         var snapshot = compiler.Compile(ProductPage, [ProductPage, Reviews, Ratings]);
 

@@ -89,8 +89,9 @@ public sealed class ApiTests
     public async Task Dashboard_IsASelfContainedPageOverTheApi()
     {
         await using var controlPlane = await ControlPlaneHost.StartAsync();
+        using var browser = await controlPlane.DashboardSessionAsync();
 
-        var response = await controlPlane.Http.GetAsync("/");
+        var response = await browser.GetAsync("/");
         var html = await response.Content.ReadAsStringAsync();
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
 

@@ -218,7 +218,7 @@ public sealed class AppliedConfigTests : IDisposable
         await using (var host = await StartAsync($"--{MeshEnvironment.ControlPlane.ConfigDirectory}={watched}"))
         {
             await ApplyAsync(host.Http, ReviewsTimeout + "\n---\n" + ReviewsGetOnly);
-            var meshctl = new Meshctl(host.HttpAddress);
+            var meshctl = new Meshctl(host);
             var export = await meshctl.RunAsync("get", "all", "--applied", "-o", "yaml");
             Assert.True(export.ExitCode == 0, export.ToString());
             exported = export.Out;
@@ -269,7 +269,7 @@ public sealed class AppliedConfigTests : IDisposable
         var watched = Directory.CreateDirectory(Path.Combine(_root.FullName, "watched")).FullName;
         await using var host = await StartAsync($"--{MeshEnvironment.ControlPlane.ConfigDirectory}={watched}");
         await ApplyAsync(host.Http, ReviewsTimeout + "\n---\n" + ReviewsGetOnly);
-        var export = await new Meshctl(host.HttpAddress).RunAsync("get", "all", "--applied", "-o", "yaml");
+        var export = await new Meshctl(host).RunAsync("get", "all", "--applied", "-o", "yaml");
         Assert.True(export.ExitCode == 0, export.ToString());
 
         var file = Path.Combine(watched, "applied.yaml");

@@ -381,9 +381,13 @@ public sealed class CertificateAuthorityTests : IDisposable
         }
 
         var responses = new List<string>();
-        foreach (var path in new[] { "/api/v1/ca", "/api/v1/certificates", "/api/v1/proxies", "/api/v1/services", "/api/v1/version", "/api/v1/config", "/" })
+        foreach (var path in new[] { "/api/v1/ca", "/api/v1/certificates", "/api/v1/proxies", "/api/v1/services", "/api/v1/version", "/api/v1/config" })
         {
             responses.Add(Unfolded(await host.Http.GetStringAsync(path)));
+        }
+        using (var browser = await host.DashboardSessionAsync())
+        {
+            responses.Add(Unfolded(await browser.GetStringAsync("/")));
         }
 
         var rootKeyBody = TestCertificates.PemBody(File.ReadAllText(GeneratedRoot.KeyPath(DataDirectory)));
@@ -394,7 +398,7 @@ public sealed class CertificateAuthorityTests : IDisposable
         var logText = Unfolded(logs.Text);
         Assert.Contains("Certificateauthorityready", logText);
         Assert.Contains("RefusedaCSR", logText);
-        foreach (var secret in new[] { rootKeyBody, rootKeyBody[..32], rootKeyBody[^32..], BootstrapKey })
+        foreach (var secret in new[] { rootKeyBody, rootKeyBody[..32], rootKeyBody[^32..], BootstrapKey, host.ApiToken })
         {
             Assert.DoesNotContain(responses, r => r.Contains(secret, StringComparison.Ordinal));
             Assert.DoesNotContain(secret, logText, StringComparison.Ordinal);

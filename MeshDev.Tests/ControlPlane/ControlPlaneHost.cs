@@ -1,13 +1,19 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using System.Net.Http.Headers;
 using Grpc.Net.Client;
 using MeshDev.ControlPlane;
+using MeshDev.ControlPlane.Api.Access;
 using MeshDev.Core;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MeshDev.Tests.ControlPlane;
 
-/// <summary>A real control plane in this process, on OS-chosen loopback ports.</summary>
+/// <summary>
+/// A real control plane in this process, on OS-chosen loopback ports. <see cref="Http"/> carries the API token, read
+/// as a user would: the configured one, or the file the control plane wrote when none was configured.
+/// </summary>
 public sealed class ControlPlaneHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -20,18 +26,49 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         var listeners = app.GetListeners();
         HttpAddress = listeners.HttpAddress;
         GrpcAddress = listeners.GrpcAddress;
-        Http = CreateHttpClient(HttpAddress);
+        var configured = app.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()[MeshEnvironment.ControlPlane.ApiToken];
+        var token = app.Services.GetRequiredService<ApiToken>();
+        ApiToken = token.GeneratedFile is { } file ? File.ReadAllText(file) : configured!.Trim();
+        Http = CreateHttpClient(HttpAddress, ApiToken);
         Grpc = CreateGrpcChannel(GrpcAddress);
     }
 
-    /// <summary>The client every test talks to a control plane's HTTP API with, in-process or a real process.</summary>
-    public static HttpClient CreateHttpClient(Uri httpAddress) => new() { BaseAddress = httpAddress, Timeout = TimeSpan.FromSeconds(10) };
+    /// <summary>The client every test talks to a control plane's HTTP API with, in-process or a real process: it carries the API token.</summary>
+    public static HttpClient CreateHttpClient(Uri httpAddress, string apiToken)
+    {
+        var client = new HttpClient { BaseAddress = httpAddress, Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiToken);
+        return client;
+    }
 
     public static GrpcChannel CreateGrpcChannel(Uri grpcAddress) => GrpcChannel.ForAddress(grpcAddress);
 
     public Uri HttpAddress { get; }
     public Uri GrpcAddress { get; }
+    /// <summary>The control plane's API credential.</summary>
+    public string ApiToken { get; }
+
+    /// <summary>A client with the token.</summary>
     public HttpClient Http { get; }
+
+    /// <summary>A client of the HTTP API without any credential, for tests of what it refuses.</summary>
+    public HttpClient Anonymous() => new(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>The link that logs a browser into the dashboard, as meshctl dashboard prints it.</summary>
+    public Uri DashboardLoginLink => new(HttpAddress, $"/login?t={Uri.EscapeDataString(ApiToken)}");
+
+    /// <summary>A client that logged in as a browser does, through the dashboard's /login?t= link, and holds its cookie.</summary>
+    public async Task<HttpClient> DashboardSessionAsync()
+    {
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() })
+        {
+            BaseAddress = HttpAddress,
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+        using var login = await client.GetAsync(DashboardLoginLink);
+        login.EnsureSuccessStatusCode();
+        return client;
+    }
     public GrpcChannel Grpc { get; }
 
     public static Task<ControlPlaneHost> StartAsync(

@@ -21,7 +21,7 @@ public sealed class ControlPlaneOptionsTests
         Assert.Equal("localhost", options.BindAddress);
         Assert.Equal(TimeSpan.FromSeconds(10), options.DisconnectGracePeriod);
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.PushDebounce);
-        Assert.Empty(options.InvalidSnapshotFor);
+        Assert.Empty(options.AllowedHosts);
     }
 
     [Theory]
@@ -42,11 +42,23 @@ public sealed class ControlPlaneOptionsTests
     [InlineData(MeshEnvironment.ControlPlane.PushDebounce, "-1")]
     [InlineData(MeshEnvironment.ControlPlane.HttpPort, "70000")]
     [InlineData(MeshEnvironment.ControlPlane.GrpcPort, "http")]
+    [InlineData(MeshEnvironment.ControlPlane.AllowedHosts, "http://evil.example")]
+    [InlineData(MeshEnvironment.ControlPlane.AllowedHosts, "*.example")]
     public void BadValues_AreRefusedNamingTheKey(string key, string value)
     {
         var error = Assert.Throws<InvalidOperationException>(() => Read((key, value)));
 
         Assert.Contains(key, error.Message);
         Assert.Contains(value, error.Message);
+    }
+
+    [Fact]
+    public void AllowedHosts_AreTheKubernetesOutputsCommaSeparatedServiceNames()
+    {
+        var options = Read((MeshEnvironment.ControlPlane.AllowedHosts,
+            "meshdev-controlplane,meshdev-controlplane.default, meshdev-controlplane.default.svc,meshdev-controlplane.default.svc.cluster.local"));
+
+        Assert.Equal(["meshdev-controlplane", "meshdev-controlplane.default", "meshdev-controlplane.default.svc", "meshdev-controlplane.default.svc.cluster.local"],
+            options.AllowedHosts);
     }
 }

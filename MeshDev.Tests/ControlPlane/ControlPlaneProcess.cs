@@ -16,12 +16,12 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private ControlPlaneProcess(Process process, int httpPort, int grpcPort)
+    private ControlPlaneProcess(Process process, int httpPort, int grpcPort, string apiToken)
     {
         _process = process;
         HttpAddress = new Uri($"http://localhost:{httpPort}");
         GrpcAddress = new Uri($"http://localhost:{grpcPort}");
-        Http = ControlPlaneHost.CreateHttpClient(HttpAddress);
+        Http = ControlPlaneHost.CreateHttpClient(HttpAddress, apiToken);
         Grpc = ControlPlaneHost.CreateGrpcChannel(GrpcAddress);
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
@@ -48,6 +48,8 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     /// <summary>Starts the process; it is serving once <see cref="WaitUntilServingAsync"/> returns.</summary>
     public static ControlPlaneProcess Start(string dataDirectory, int httpPort, int grpcPort, params string[] extraArgs)
     {
+        // Each start its own credential, as the AppHost gives each run one.
+        var apiToken = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         var assembly = typeof(ControlPlaneApp).Assembly.Location;
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } dotnet && File.Exists(dotnet) ? dotnet : "dotnet";
         var start = new ProcessStartInfo(host)
@@ -64,13 +66,14 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             $"--{MeshEnvironment.ControlPlane.GrpcPort}={grpcPort}",
             $"--{MeshEnvironment.ControlPlane.DataDirectory}={dataDirectory}",
             $"--{MeshEnvironment.ControlPlane.PushDebounce}=0.05",
+            $"--{MeshEnvironment.ControlPlane.ApiToken}={apiToken}",
             .. extraArgs,
         ])
         {
             start.ArgumentList.Add(arg);
         }
 
-        return new ControlPlaneProcess(Process.Start(start) ?? throw new InvalidOperationException("Could not start the control plane."), httpPort, grpcPort);
+        return new ControlPlaneProcess(Process.Start(start) ?? throw new InvalidOperationException("Could not start the control plane."), httpPort, grpcPort, apiToken);
     }
 
     public static (int Http, int Grpc) FreePorts() => (FreePort.Next(), FreePort.Next());

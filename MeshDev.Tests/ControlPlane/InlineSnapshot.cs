@@ -29,7 +29,7 @@ public static class InlineSnapshot
         var workloads = others.Prepend(proxy).ToList();
         var ports = workloads.Where(w => w.IsSidecar).GroupBy(w => w.Service).ToDictionary(g => g.Key, g => g.First().ServicePort);
         Assert.DoesNotContain(ConfigValidator.Validate(parsed.Resources, Services, ports), m => m.IsError);
-        var compiler = new SnapshotCompiler(new InvalidSnapshotFaults(new ControlPlaneOptions()), new StaticConfigStore(parsed.Resources));
+        var compiler = new SnapshotCompiler(new StaticConfigStore(parsed.Resources));
         return compiler.Compile(proxy, workloads);
     }
 

@@ -196,46 +196,4 @@ public sealed class PushTests
             dataDirectory.Delete(recursive: true);
         }
     }
-
-    [Fact]
-    public async Task InvalidSnapshotFault_DrivesANackAndIsUndone()
-    {
-        await using var controlPlane = await ControlPlaneHost.StartAsync();
-        await using var reviews = await controlPlane.ConnectAsync(ReviewsV1);
-        await using var productpage = await controlPlane.ConnectAsync(ProductPage);
-        var good = await productpage.WaitForAsync(s => s.Clusters[0].Endpoints.Count == 1);
-        await productpage.AckAsync(good);
-
-        var put = await controlPlane.Http.PutAsync($"/api/v1/faults/invalid-snapshot/{ProductPage.ProxyId}", null);
-        put.EnsureSuccessStatusCode();
-
-        var bad = await productpage.NextAsync();
-        Assert.Contains(bad.Snapshot.Clusters[0].Endpoints, e => e.Address == "not-an-address");
-        Assert.NotEqual(good.Snapshot.Version, bad.Snapshot.Version);
-        await productpage.NackAsync(bad, "endpoint address 'not-an-address' is not host:port");
-        var nacked = await Eventually.ValueAsync(
-            () => controlPlane.FindProxyAsync(ProductPage.ProxyId), p => p!["lastNack"] is not null);
-        Assert.Equal(bad.Snapshot.Version, (string?)nacked!["lastNack"]!["version"]);
-        Assert.Equal(good.Snapshot.Version, (string?)nacked["ackedVersion"]);
-
-        var delete = await controlPlane.Http.DeleteAsync($"/api/v1/faults/invalid-snapshot/{ProductPage.ProxyId}");
-        delete.EnsureSuccessStatusCode();
-
-        var restored = await productpage.NextAsync();
-        Assert.Equal(good.Snapshot.Version, restored.Snapshot.Version);
-        Assert.DoesNotContain(restored.Snapshot.Clusters[0].Endpoints, e => e.Address == "not-an-address");
-    }
-
-    [Fact]
-    public async Task InvalidSnapshotFault_FromConfiguration_AddsAFaultClusterWhenThereIsNone()
-    {
-        await using var controlPlane = await ControlPlaneHost.StartAsync(
-            extraArgs: $"--{ControlPlaneOptions.InvalidSnapshotForKey}=details-v1, other");
-        await using var details = await controlPlane.ConnectAsync(TestProxy.Sidecar("details-v1", "details", "127.0.0.1:40300"));
-
-        var cluster = (await details.NextAsync()).Snapshot.Clusters.Single();
-
-        Assert.Equal("fault-injected", cluster.Name);
-        Assert.Equal("not-an-address", cluster.Endpoints.Single().Address);
-    }
 }

@@ -126,7 +126,7 @@ public sealed class SecuritySnapshotTests
         Assert.False(parsed.HasErrors, string.Join("\n", parsed.Messages));
         var problems = ConfigValidator.Validate(parsed.Resources, new HashSet<string> { "productpage", "reviews", "ratings", "details" }).Where(m => m.IsError);
         Assert.Empty(problems);
-        var compiler = new SnapshotCompiler(new InvalidSnapshotFaults(new ControlPlaneOptions()), new FixedConfigStore(parsed.Resources));
+        var compiler = new SnapshotCompiler(new FixedConfigStore(parsed.Resources));
         var workloads = new[] { proxy, ProductPage, ReviewsV1 }.DistinctBy(w => w.ProxyId).ToList();
         return compiler.Compile(proxy, workloads);
     }

@@ -29,7 +29,7 @@ public sealed class TrafficPolicySnapshotTests
         Assert.False(parsed.HasErrors, string.Join("\n", parsed.Messages));
         var problems = ConfigValidator.Validate(parsed.Resources, new HashSet<string> { "productpage", "reviews", "ratings" }).Where(m => m.IsError);
         Assert.Empty(problems);
-        var compiler = new SnapshotCompiler(new InvalidSnapshotFaults(new ControlPlaneOptions()), new FixedConfigStore(parsed.Resources));
+        var compiler = new SnapshotCompiler(new FixedConfigStore(parsed.Resources));
         return compiler.Compile(proxy ?? ProductPage, [ProductPage, ReviewsV1, ReviewsV2]);
     }
 

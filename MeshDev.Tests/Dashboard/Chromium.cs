@@ -46,6 +46,20 @@ public sealed class Chromium : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>
+    /// A fresh page logged in as a user is: it opens the login link (<c>/login?t=&lt;token&gt;</c>, from the Aspire dashboard or
+    /// meshctl dashboard) and lands on the dashboard with its cookie; relative URLs resolve against the link's origin.
+    /// </summary>
+    public async Task<IPage> LoggedInPageAsync(Uri loginLink)
+    {
+        var origin = new Uri(loginLink.GetLeftPart(UriPartial.Authority));
+        var page = await NewPageAsync(origin);
+        await page.GotoAsync(loginLink.ToString());
+        // Committed is enough: what the caller checks next waits for its own elements.
+        await page.WaitForURLAsync(new Uri(origin, "/").ToString(), new() { WaitUntil = WaitUntilState.Commit });
+        return page;
+    }
+
     public async Task DisposeAsync()
     {
         if (_browser is not null)

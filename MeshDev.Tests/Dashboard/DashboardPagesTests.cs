@@ -68,9 +68,27 @@ public sealed class DashboardPagesTests(DashboardMesh mesh, ITestOutputHelper ou
 
     private async Task<IPage> OpenAtAsync(string hash)
     {
-        var page = await mesh.Chromium.NewPageAsync(mesh.ControlPlane.HttpAddress);
+        var page = await mesh.Chromium.LoggedInPageAsync(mesh.ControlPlane.DashboardLoginLink);
         await page.GotoAsync("/" + hash);
         return page;
+    }
+
+    [Fact]
+    public async Task The_dashboard_opened_without_logging_in_says_how_to_log_in_and_the_login_link_opens_it()
+    {
+        var page = await mesh.Chromium.NewPageAsync(mesh.ControlPlane.HttpAddress);
+        await page.GotoAsync("/#services");
+        await Expect(page.Locator("#login-needed")).ToContainTextAsync("Aspire dashboard");
+        await Expect(page.Locator("#login-needed")).ToContainTextAsync("meshctl dashboard");
+        await TestArtifacts.ScreenshotAsync(page, "dashboard-login-needed", output);
+
+        await page.GotoAsync(mesh.ControlPlane.DashboardLoginLink.ToString());
+        await page.WaitForURLAsync(new Uri(mesh.ControlPlane.HttpAddress, "/").ToString());
+        await Expect(page.Locator("#tabs")).ToBeVisibleAsync();
+        var cookie = Assert.Single(await page.Context.CookiesAsync(), c => c.Name == MeshDev.ControlPlane.Api.Access.ApiToken.SessionCookieName);
+        Assert.True(cookie.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+        Assert.False(await page.EvaluateAsync<bool>("() => document.cookie.includes('meshdev-dashboard')"));
     }
 
     [Fact]

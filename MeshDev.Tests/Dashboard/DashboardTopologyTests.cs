@@ -21,8 +21,7 @@ public sealed class DashboardTopologyTests(ITestOutputHelper output) : IAsyncLif
     {
         await using var mesh = await ScriptedBookinfoMesh.StartAsync();
         mesh.StartBookinfoTraffic(pagesPerSecond: 6);
-        var page = await _chromium.NewPageAsync(mesh.ControlPlane.HttpAddress);
-        await page.GotoAsync("/");
+        var page = await _chromium.LoggedInPageAsync(mesh.ControlPlane.DashboardLoginLink);
 
         await Expect(page.Locator("#topology-graph g.node")).ToHaveCountAsync(7);
         await Expect(page.Locator("#topology-graph g.edge")).ToHaveCountAsync(7, new() { Timeout = 20_000 });

@@ -25,13 +25,31 @@ public class BookinfoAppFixture : IAsyncLifetime
     public static readonly Uri ControlPlane = new("http://localhost:15080");
 
     private DistributedApplication? _app;
+    private string? _apiToken;
+    private string? _appHostDirectory;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
 
-    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })
+    /// <summary>
+    /// The tests' client: to the control plane's address it adds the API token, as meshctl would; to the gateway, the apps
+    /// and the proxies' admin listeners it sends none.
+    /// </summary>
+    public HttpClient Http { get; }
+
+    /// <summary>The control plane's API token, read where the AppHost put it for meshctl: .meshdev/api-token beside the AppHost.</summary>
+    public string ApiToken => _apiToken ?? throw new InvalidOperationException("The AppHost has not started.");
+
+    /// <summary>The file the AppHost wrote the API token to.</summary>
+    public string ApiTokenFile => Path.Combine(
+        _appHostDirectory ?? throw new InvalidOperationException("The AppHost has not been built."), ".meshdev", "api-token");
+
+    public BookinfoAppFixture()
     {
-        Timeout = TimeSpan.FromSeconds(30),
-    };
+        Http = new HttpClient(new ControlPlaneCredential(() => _apiToken) { InnerHandler = new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false } })
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+    }
 
     public IEnumerable<string> ProxyNames =>
         Workloads.Select(workload => $"{workload}-sidecar").Append("gateway");
@@ -49,12 +67,14 @@ public class BookinfoAppFixture : IAsyncLifetime
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MeshDev_AppHost>(
             ["--environment", "Testing"]);
         builder.Services.ConfigureHttpClientDefaults(http => http.ConfigureHttpClient(client => client.Timeout = TimeSpan.FromSeconds(30)));
+        _appHostDirectory = builder.AppHostDirectory;
         ConfigureControlPlane(builder);
         ConfigureAppHost(builder);
 
         _app = await builder.BuildAsync();
         using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await _app.StartAsync(startup.Token);
+        _apiToken = (await File.ReadAllTextAsync(ApiTokenFile, startup.Token)).Trim();
         foreach (var proxy in ProxyNames.Append("mesh"))
         {
             try
@@ -216,11 +236,35 @@ public class BookinfoAppFixture : IAsyncLifetime
     public int? ProcessIdOf(string resource) =>
         int.TryParse(ResourceProperty(resource, "executable.pid"), System.Globalization.CultureInfo.InvariantCulture, out var pid) ? pid : null;
 
+    /// <summary>
+    /// The "Mesh dashboard" link the Aspire dashboard shows on the control plane's resource: what a user clicks to open
+    /// the mesh dashboard logged in.
+    /// </summary>
+    public Uri DashboardLoginLink =>
+        App.ResourceNotifications.TryGetCurrentState("mesh", out var state)
+        && state.Snapshot.Urls.FirstOrDefault(url => url.Name == MeshDev.Hosting.MeshControlPlaneResource.HttpEndpointName && !url.IsInternal) is { } link
+            ? new Uri(link.Url)
+            : throw new InvalidOperationException("The control plane's resource shows no dashboard link.");
+
     /// <summary>Runs an Aspire resource command (start, stop, ...) as the dashboard's buttons do.</summary>
     public async Task ExecuteAsync(string resource, string command)
     {
         var result = await App.ResourceCommands.ExecuteCommandAsync(resource, command);
         Assert.True(result.Success, $"{command} on {resource} failed: {result.Message}");
+    }
+}
+
+/// <summary>Adds the control plane's API token to requests for the control plane's address, and to no other.</summary>
+internal sealed class ControlPlaneCredential(Func<string?> token) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.RequestUri is { } uri && uri.Authority == BookinfoAppFixture.ControlPlane.Authority
+            && request.Headers.Authorization is null && token() is { } value)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", value);
+        }
+        return base.SendAsync(request, cancellationToken);
     }
 }
 

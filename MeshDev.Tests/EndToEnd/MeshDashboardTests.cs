@@ -170,12 +170,43 @@ public sealed class MeshDashboardTests(BookinfoAppFixture mesh, ITestOutputHelpe
         Assert.Equal(["reviews-v1", "reviews-v2", "reviews-v3"], versions.Order());
     }
 
+    [Fact]
+    public async Task The_AppHost_run_writes_its_api_token_owner_only_beside_it_and_the_dashboard_link_carries_it()
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(mesh.ApiTokenFile));
+        }
+        Assert.True(mesh.ApiToken.Length >= 32, $"the run's token has {mesh.ApiToken.Length} characters");
+        Assert.Equal("*", File.ReadAllLines(Path.Combine(Path.GetDirectoryName(mesh.ApiTokenFile)!, ".gitignore")).Last());
+
+        var link = mesh.DashboardLoginLink;
+        Assert.Equal(BookinfoAppFixture.ControlPlane.Authority, link.Authority);
+        Assert.Equal("/login", link.AbsolutePath);
+        Assert.Equal($"?t={Uri.EscapeDataString(mesh.ApiToken)}", link.Query);
+
+        // The AppHost's run is what the control plane checks against: a write without it, or from another origin, changes nothing.
+        var before = (await ConfigAsync()).GetRawText();
+        using var anonymous = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var withoutToken = await anonymous.PostAsync(new Uri(BookinfoAppFixture.ControlPlane, "/api/v1/config"),
+            new StringContent(ReviewsAllToV3, System.Text.Encoding.UTF8, "application/yaml"));
+        using var crossOrigin = new HttpRequestMessage(HttpMethod.Post, new Uri(BookinfoAppFixture.ControlPlane, "/api/v1/config"))
+        {
+            Content = new StringContent(ReviewsAllToV3, System.Text.Encoding.UTF8, "application/yaml"),
+        };
+        crossOrigin.Headers.Add("Origin", "http://localhost:9080");
+        using var fromBookinfo = await mesh.Http.SendAsync(crossOrigin);
+        Assert.Equal(HttpStatusCode.Unauthorized, withoutToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, fromBookinfo.StatusCode);
+        Assert.Equal(before, (await ConfigAsync()).GetRawText());
+    }
+
     private static ILocator Edge(IPage page, string source, string destination) =>
         page.Locator($"#topology-graph g.edge[data-source='{source}'][data-destination='{destination}']");
 
     private async Task<IPage> OpenAsync(string hash)
     {
-        var page = await _chromium.NewPageAsync(BookinfoAppFixture.ControlPlane);
+        var page = await _chromium.LoggedInPageAsync(mesh.DashboardLoginLink);
         await page.GotoAsync("/" + hash);
         return page;
     }

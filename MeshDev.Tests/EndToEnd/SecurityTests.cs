@@ -137,7 +137,7 @@ public sealed class SecurityTests(BookinfoAppFixture mesh, ITestOutputHelper out
     }
 
     [Fact]
-    public async Task No_private_key_appears_in_any_api_answer_admin_page_or_log()
+    public async Task No_private_key_or_api_token_appears_in_any_api_answer_admin_page_or_log()
     {
         // Traffic first, so that every proxy has been issued certificates and logged what it does.
         for (var i = 0; i < 5; i++)
@@ -151,7 +151,7 @@ public sealed class SecurityTests(BookinfoAppFixture mesh, ITestOutputHelper out
         var keyLines = File.ReadAllLines(rootKeyFile).Where(line => !line.StartsWith("-----", StringComparison.Ordinal)).ToArray();
 
         var texts = new Dictionary<string, string>();
-        foreach (var path in new[] { "/", "/api/v1/ca", "/api/v1/certificates", "/api/v1/proxies", "/api/v1/services", "/api/v1/config", "/api/v1/topology" })
+        foreach (var path in new[] { "/dashboard/index.html", "/api/v1/ca", "/api/v1/certificates", "/api/v1/proxies", "/api/v1/services", "/api/v1/config", "/api/v1/topology" })
         {
             texts[$"control plane {path}"] = await mesh.Http.GetStringAsync(new Uri(BookinfoAppFixture.ControlPlane, path));
         }
@@ -179,6 +179,7 @@ public sealed class SecurityTests(BookinfoAppFixture mesh, ITestOutputHelper out
         {
             Assert.False(text.Contains("PRIVATE KEY", StringComparison.Ordinal), $"{where} shows a private key");
             Assert.All(keyLines, line => Assert.False(text.Contains(line, StringComparison.Ordinal), $"{where} holds a line of the CA's root key"));
+            Assert.False(text.Contains(mesh.ApiToken, StringComparison.Ordinal), $"{where} shows the control plane's API token");
         }
         output.WriteLine($"{texts.Count} answers and logs checked, {texts.Values.Sum(t => t.Length)} characters");
     }

@@ -1,11 +1,13 @@
-using System.Net.Http.Json;
 using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using MeshDev.Tests.Faults;
 
 namespace MeshDev.Tests.EndToEnd;
 
 /// <summary>A proxy refuses a snapshot it cannot apply, says why, and keeps serving on the one it has.</summary>
 [Collection(AppHostCollection.Name)]
-public sealed class SnapshotRejectionTests(BookinfoAppFixture mesh) : IClassFixture<BookinfoAppFixture>
+public sealed class SnapshotRejectionTests(FaultInjectableBookinfoFixture mesh) : IClassFixture<FaultInjectableBookinfoFixture>
 {
     private const string Proxy = "productpage-v1-sidecar";
 
@@ -15,8 +17,8 @@ public sealed class SnapshotRejectionTests(BookinfoAppFixture mesh) : IClassFixt
         var goodVersion = (await mesh.GetConfigDumpAsync(Proxy)).GetProperty("version").GetString();
         Assert.False(string.IsNullOrEmpty(goodVersion));
 
-        // The control plane's fault injection hands this one proxy a snapshot with an endpoint it cannot parse.
-        var faultUri = new Uri(BookinfoAppFixture.ControlPlane, $"/api/v1/faults/invalid-snapshot/{Proxy}");
+        // The test-only fault hook hands this one proxy a snapshot with an endpoint it cannot parse.
+        var faultUri = new Uri(BookinfoAppFixture.ControlPlane, FaultsHostingStartup.PathPrefix + Proxy);
         using (var put = await mesh.Http.PutAsync(faultUri, content: null))
         {
             Assert.True(put.IsSuccessStatusCode, $"PUT {faultUri} answered {(int)put.StatusCode}");
@@ -59,5 +61,21 @@ public sealed class SnapshotRejectionTests(BookinfoAppFixture mesh) : IClassFixt
             await Task.Delay(100);
         }
         throw new TimeoutException($"{Proxy} did not NACK within {timeout}.");
+    }
+}
+
+/// <summary>
+/// Bookinfo with the test-only fault hook loaded into the control plane's process (a startup hook and a hosting
+/// startup assembly): the shipped control plane has no such hook.
+/// </summary>
+public sealed class FaultInjectableBookinfoFixture : BookinfoAppFixture
+{
+    protected override void ConfigureAppHost(IDistributedApplicationTestingBuilder builder)
+    {
+        var controlPlane = builder.CreateResourceBuilder(builder.Resources.OfType<MeshDev.Hosting.MeshControlPlaneResource>().Single());
+        foreach (var (name, value) in FaultsHostingStartup.ProcessEnvironment)
+        {
+            controlPlane.WithEnvironment(name, value);
+        }
     }
 }

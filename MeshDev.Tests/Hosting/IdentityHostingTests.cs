@@ -47,7 +47,7 @@ public sealed class IdentityHostingTests
         var builder = Builder();
         var mesh = builder.AddMeshControlPlane("mesh");
 
-        var parameter = Assert.Single(builder.Resources.OfType<ParameterResource>());
+        var parameter = Assert.Single(builder.Resources.OfType<ParameterResource>(), p => p.Name.EndsWith("-bootstrap-key", StringComparison.Ordinal));
         Assert.Same(parameter, mesh.Resource.BootstrapKey);
         Assert.Equal("mesh-bootstrap-key", parameter.Name);
         Assert.True(parameter.Secret);
@@ -63,6 +63,37 @@ public sealed class IdentityHostingTests
         mesh.WithMeshDataDirectory("state/mesh");
         env = await EnvironmentAsync(mesh.Resource, DistributedApplicationOperation.Run);
         Assert.Equal(Path.Combine("state", "mesh"), env[Env(MeshEnvironment.ControlPlane.DataDirectory)]);
+    }
+
+    [Fact]
+    public async Task A_run_gives_the_control_plane_a_generated_secret_api_token_and_publishing_leaves_it_to_the_deployment()
+    {
+        var builder = Builder();
+        var mesh = builder.AddMeshControlPlane("mesh");
+
+        var parameter = Assert.Single(builder.Resources.OfType<ParameterResource>(), p => p.Name == "mesh-api-token");
+        Assert.Same(parameter, mesh.Resource.ApiToken);
+        Assert.True(parameter.Secret);
+        Assert.Equal(32, Assert.IsType<GenerateParameterDefault>(parameter.Default).MinLength);
+        Assert.Same(mesh.Resource, Assert.Single(parameter.Annotations.OfType<ResourceRelationshipAnnotation>(), r => r.Type == "Parent").Resource);
+        var env = await EnvironmentAsync(mesh.Resource, DistributedApplicationOperation.Run);
+        Assert.Same(parameter, env[Env(MeshEnvironment.ControlPlane.ApiToken)]);
+
+        var output = Directory.CreateTempSubdirectory("meshdev-publish-");
+        try
+        {
+            var publishing = DistributedApplication.CreateBuilder(["--publisher", "manifest", "--output-path", Path.Combine(output.FullName, "manifest.json")]);
+            publishing.Configuration["Parameters:mesh-bootstrap-key"] = Key;
+            var published = publishing.AddMeshControlPlane("mesh");
+
+            Assert.Null(published.Resource.ApiToken);
+            Assert.DoesNotContain(publishing.Resources.OfType<ParameterResource>(), p => p.Name == "mesh-api-token");
+            Assert.False((await EnvironmentAsync(published.Resource, DistributedApplicationOperation.Publish)).ContainsKey(Env(MeshEnvironment.ControlPlane.ApiToken)));
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public sealed class SecurityPushTests
         var jwtRule = Assert.Single(dump.GetProperty("jwtRules").EnumerateArray());
         Assert.Equal((1, "istio-system/jwt"), (jwtRule.GetProperty("keys").GetInt32(), jwtRule.GetProperty("source").GetString()));
 
-        var meshctl = new Cli.Meshctl(host.HttpAddress);
+        var meshctl = new Cli.Meshctl(host);
         var policies = await meshctl.RunAsync("get", "ap");
         Assert.Equal(0, policies.ExitCode);
         Assert.Equal(["NAME NAMESPACE ACTION SELECTOR RULES SOURCE", "allow-nothing default ALLOW - 0 api", "reviews-viewer default ALLOW app=reviews 1 api"],
