@@ -1,10 +1,10 @@
+using MeshDev.Core;
+
 namespace MeshDev.ControlPlane;
 
 /// <summary>The control plane's data folder (<see cref="ControlPlaneOptions.DataDirectory"/>) and the private folders inside it.</summary>
 public static class ControlPlaneDataDirectory
 {
-    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-
     /// <summary>Makes the data folder (owner-only, ignored by git) if it is not there yet.</summary>
     public static void EnsureCreated(string dataDirectory)
     {
@@ -20,15 +20,5 @@ public static class ControlPlaneDataDirectory
     }
 
     /// <summary>An owner-only folder (on Unix): what the control plane keeps is nobody else's to read.</summary>
-    public static void CreatePrivateDirectory(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            Directory.CreateDirectory(path, OwnerOnlyFolder);
-        }
-    }
+    public static void CreatePrivateDirectory(string path) => OwnerOnlyFiles.CreateFolder(path);
 }

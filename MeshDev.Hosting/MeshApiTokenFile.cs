@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using MeshDev.Core;
 
 namespace MeshDev.Hosting;
 
@@ -10,9 +11,6 @@ namespace MeshDev.Hosting;
 /// </summary>
 internal static class MeshApiTokenFile
 {
-    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     public static void Subscribe(IDistributedApplicationBuilder builder, MeshControlPlaneResource controlPlane)
     {
         var appHostDirectory = builder.AppHostDirectory;
@@ -46,17 +44,7 @@ internal static class MeshApiTokenFile
     private static void Write(string file, string token)
     {
         var folder = Path.GetDirectoryName(file)!;
-        if (!Directory.Exists(folder))
-        {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(folder);
-            }
-            else
-            {
-                Directory.CreateDirectory(folder, OwnerOnlyFolder);
-            }
-        }
+        OwnerOnlyFiles.CreateFolder(folder);
 
         // The folder sits beside the AppHost, usually in a repository: nothing in it is ever committed.
         var gitignore = Path.Combine(folder, ".gitignore");
@@ -65,25 +53,6 @@ internal static class MeshApiTokenFile
             File.WriteAllText(gitignore, "# MeshDev's local state: tokens and keys, never committed.\n*\n");
         }
 
-        var staging = Path.Combine(folder, $".api-token-{Guid.NewGuid():N}");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = OwnerOnlyFile;
-        }
-
-        try
-        {
-            using (var stream = new FileStream(staging, options))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(token);
-            }
-            File.Move(staging, file, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(staging);
-        }
+        OwnerOnlyFiles.WriteReplacing(file, token);
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using MeshDev.Core;
 
 namespace MeshDev.ControlPlane.Certificates;
 
@@ -15,8 +16,6 @@ public static class GeneratedRoot
     public const string CertificateFileName = "root-cert.pem";
     public const string KeyFileName = "root-key.pem";
     public static readonly TimeSpan Validity = TimeSpan.FromDays(3650);
-
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     public static string CertificatePath(string dataDirectory) => Path.Combine(dataDirectory, FolderName, CertificateFileName);
 
@@ -68,7 +67,7 @@ public static class GeneratedRoot
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             using var certificate = CreateCertificate(key, trustDomain, now);
             // The key's file is owner-only from the moment it exists, before a single key byte is written.
-            WriteNewFile(Path.Combine(staging, KeyFileName), key.ExportPkcs8PrivateKeyPem(), OwnerOnlyFile);
+            WriteNewFile(Path.Combine(staging, KeyFileName), key.ExportPkcs8PrivateKeyPem(), OwnerOnlyFiles.FileMode);
             WriteNewFile(Path.Combine(staging, CertificateFileName), certificate.ExportCertificatePem(), null);
             try
             {

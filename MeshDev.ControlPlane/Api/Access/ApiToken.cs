@@ -61,7 +61,8 @@ public sealed partial class ApiToken
 
         var generated = Base64Url(RandomNumberGenerator.GetBytes(32));
         var file = Path.Combine(dataDirectory, FileName);
-        WriteOwnerOnly(dataDirectory, file, generated);
+        OwnerOnlyFiles.CreateFolder(dataDirectory);
+        OwnerOnlyFiles.WriteReplacing(file, generated);
         LogGenerated(logger, MeshEnvironment.ControlPlane.ApiToken, file);
         return new ApiToken(generated, file);
     }
@@ -72,44 +73,6 @@ public sealed partial class ApiToken
         candidate is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(candidate)), expectedDigest);
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    /// <summary>Written to a new owner-only file and renamed into place, so the token is never readable by others, not even briefly.</summary>
-    private static void WriteOwnerOnly(string dataDirectory, string file, string token)
-    {
-        if (!Directory.Exists(dataDirectory))
-        {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(dataDirectory);
-            }
-            else
-            {
-                Directory.CreateDirectory(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-        }
-
-        var staging = Path.Combine(dataDirectory, $".{FileName}-{Guid.NewGuid():N}");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        try
-        {
-            using (var stream = new FileStream(staging, options))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(token);
-            }
-
-            File.Move(staging, file, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(staging);
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The HTTP API's writes and sensitive reads take the token configured in '{Key}'")]
     private static partial void LogConfigured(ILogger logger, string key);
