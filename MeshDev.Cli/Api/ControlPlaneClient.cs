@@ -63,7 +63,7 @@ public sealed class ControlPlaneClient(Uri baseAddress, string? token = null, Ht
                 ? throw new MeshctlException(
                     $"the control plane at {BaseAddress.ToString().TrimEnd('/')} refused the request: {response.ErrorText} " +
                     $"meshctl takes the token from --token, else {Commands.GlobalOptions.TokenVariable}, else {Commands.GlobalOptions.TokenFile} " +
-                    $"in the current folder or one above it{(token is null ? "; it found none" : "")}.",
+                    $"in the current folder, a folder directly inside it or one above it{(token is null ? "; it found none" : "")}.",
                     ExitCodes.UsageOrUnreachable)
                 : response;
         }

@@ -37,7 +37,7 @@ public sealed class GlobalOptions
 
         Token = new Option<string?>("--token")
         {
-            Description = $"The control plane's API token (environment variable {TokenVariable}; else {TokenFile} in the current folder or one above it, which an AppHost run writes)",
+            Description = $"The control plane's API token (environment variable {TokenVariable}; else {TokenFile} in the current folder, a folder directly inside it or one above it, which an AppHost run writes)",
             HelpName = "token",
             Recursive = true,
             DefaultValueFactory = _ => environment(TokenVariable) is { Length: > 0 } fromEnvironment
@@ -68,18 +68,36 @@ public sealed class GlobalOptions
         root.Options.Add(Output);
     }
 
-    /// <summary>The nearest <see cref="TokenFile"/> in <paramref name="directory"/> or a folder above it, as git finds its repository.</summary>
+    /// <summary>
+    /// The <see cref="TokenFile"/> of the working folder; else of a folder directly inside it (a solution folder whose
+    /// AppHost project sits one level down: the newest, which is the latest run's); else of the nearest folder above it,
+    /// as git finds its repository.
+    /// </summary>
     public static string? FindTokenFile(string directory)
     {
-        for (var current = new DirectoryInfo(directory); current is not null; current = current.Parent)
+        var start = new DirectoryInfo(directory);
+        if (TokenFileIn(start) is { } own)
         {
-            var candidate = Path.Combine(current.FullName, TokenFile);
-            if (File.Exists(candidate))
+            return own;
+        }
+
+        if (start.Exists && start.EnumerateDirectories().Select(TokenFileIn).OfType<string>()
+                .OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault() is { } inside)
+        {
+            return inside;
+        }
+
+        for (var current = start.Parent; current is not null; current = current.Parent)
+        {
+            if (TokenFileIn(current) is { } above)
             {
-                return candidate;
+                return above;
             }
         }
 
         return null;
     }
+
+    private static string? TokenFileIn(DirectoryInfo folder) =>
+        Path.Combine(folder.FullName, TokenFile) is var candidate && File.Exists(candidate) ? candidate : null;
 }

@@ -8,7 +8,7 @@ namespace MeshDev.Tests.Cli;
 
 /// <summary>
 /// meshctl finds the control plane's API token the way it finds the control plane: --token, else MESHDEV_API_TOKEN,
-/// else .meshdev/api-token in the working folder or one above it (where an AppHost run writes it).
+/// else .meshdev/api-token in the working folder, a folder directly inside it, or one above it (where an AppHost run writes it).
 /// </summary>
 public sealed class TokenDiscoveryTests : IDisposable
 {
@@ -42,6 +42,24 @@ public sealed class TokenDiscoveryTests : IDisposable
         Assert.True(fromTheFolder.ExitCode == 0, fromTheFolder.ToString());
         Assert.True(fromBelow.ExitCode == 0, fromBelow.ToString());
         Assert.Contains("virtualservice.networking.istio.io/reviews created", fromBelow.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Meshctl_run_from_a_solution_folder_finds_the_token_of_the_AppHost_project_inside_it_the_newest_first()
+    {
+        await using var controlPlane = await StartAsync();
+        // A solution folder as this repository is laid out: the AppHost project one level down, beside other projects;
+        // a second AppHost whose file is older (an earlier run) must not win.
+        var solution = Directory.CreateDirectory(Path.Combine(_appHost.FullName, "solution")).FullName;
+        Directory.CreateDirectory(Path.Combine(solution, "Shop.Api"));
+        var older = Path.Combine(Directory.CreateDirectory(Path.Combine(solution, "Old.AppHost", ".meshdev")).FullName, "api-token");
+        File.WriteAllText(older, "a-token-from-an-earlier-run-0123456\n");
+        File.SetLastWriteTimeUtc(older, DateTime.UtcNow.AddHours(-1));
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(solution, "Shop.AppHost", ".meshdev")).FullName, "api-token"), Token + "\n");
+
+        var fromTheSolution = await Meshctl.RunRawAsync(["ca", "root", "--control-plane", controlPlane.HttpAddress.ToString()], workingDirectory: solution);
+
+        Assert.True(fromTheSolution.ExitCode == 0, fromTheSolution.ToString());
     }
 
     [Fact]
