@@ -38,13 +38,15 @@ public static class DashboardLogin
             });
             // A page, not a 302: a redirect that follows a click in the Aspire dashboard (another site when it is served
             // over https or from another host name) would not carry a SameSite=Strict cookie; a navigation this page
-            // starts is same-origin and does.
+            // starts is same-origin and does. The script moves on at once; headless Chromium was seen to leave a
+            // zero-delay meta refresh unfollowed, which stays only for a browser without scripts.
             return Results.Content(
                 """
                 <!DOCTYPE html>
                 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/">
                 <title>MeshDev control plane</title><link rel="stylesheet" href="/dashboard/dashboard.css"></head>
-                <body><main><p>Logged in. Opening <a href="/">the mesh dashboard</a>…</p></main></body></html>
+                <body><main><p>Logged in. Opening <a href="/">the mesh dashboard</a>…</p></main>
+                <script>location.replace("/");</script></body></html>
                 """,
                 "text/html; charset=utf-8");
         });

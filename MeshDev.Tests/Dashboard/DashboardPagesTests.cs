@@ -83,7 +83,9 @@ public sealed class DashboardPagesTests(DashboardMesh mesh, ITestOutputHelper ou
         await TestArtifacts.ScreenshotAsync(page, "dashboard-login-needed", output);
 
         await page.GotoAsync(mesh.ControlPlane.DashboardLoginLink.ToString());
-        await page.WaitForURLAsync(new Uri(mesh.ControlPlane.HttpAddress, "/").ToString());
+        // The login page moves on by script; the dashboard's own load event is no part of this check (its live
+        // requests can hold it back on a busy machine), the tabs it shows are.
+        await page.WaitForURLAsync(new Uri(mesh.ControlPlane.HttpAddress, "/").ToString(), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.Locator("#tabs")).ToBeVisibleAsync();
         var cookie = Assert.Single(await page.Context.CookiesAsync(), c => c.Name == MeshDev.ControlPlane.Api.Access.ApiToken.SessionCookieName);
         Assert.True(cookie.HttpOnly);
