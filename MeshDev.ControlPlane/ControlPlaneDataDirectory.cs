@@ -2,7 +2,7 @@ using MeshDev.Core;
 
 namespace MeshDev.ControlPlane;
 
-/// <summary>The control plane's data folder (<see cref="ControlPlaneOptions.DataDirectory"/>) and the private folders inside it.</summary>
+/// <summary>The control plane's data folder (<see cref="ControlPlaneOptions.DataDirectory"/>).</summary>
 public static class ControlPlaneDataDirectory
 {
     /// <summary>Makes the data folder (owner-only, ignored by git) if it is not there yet.</summary>
@@ -13,12 +13,9 @@ public static class ControlPlaneDataDirectory
             return;
         }
 
-        CreatePrivateDirectory(dataDirectory);
+        OwnerOnlyFiles.CreateFolder(dataDirectory);
         // The folder may sit inside a repository (the AppHost puts it under .meshdev/): its keys and state never get
         // committed; applied config is committed by exporting it (meshctl get all --applied -o yaml).
         File.WriteAllText(Path.Combine(dataDirectory, ".gitignore"), "# MeshDev control plane state: private keys and applied config, never committed.\n*\n");
     }
-
-    /// <summary>An owner-only folder (on Unix): what the control plane keeps is nobody else's to read.</summary>
-    public static void CreatePrivateDirectory(string path) => OwnerOnlyFiles.CreateFolder(path);
 }

@@ -61,7 +61,7 @@ public static class GeneratedRoot
     {
         ControlPlaneDataDirectory.EnsureCreated(dataDirectory);
         var staging = Path.Combine(dataDirectory, $".{FolderName}-{Guid.NewGuid():N}");
-        ControlPlaneDataDirectory.CreatePrivateDirectory(staging);
+        OwnerOnlyFiles.CreateFolder(staging);
         try
         {
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using MeshDev.Core;
 using MeshDev.Core.Config;
 
 namespace MeshDev.ControlPlane.Config;
@@ -160,7 +161,7 @@ public sealed partial class AppliedConfigFolder(string folder, ILogger<AppliedCo
         }
 
         ControlPlaneDataDirectory.EnsureCreated(Path.GetDirectoryName(Folder)!);
-        ControlPlaneDataDirectory.CreatePrivateDirectory(Folder);
+        OwnerOnlyFiles.CreateFolder(Folder);
         FlushFolder();
     }
 
