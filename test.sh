@@ -60,15 +60,28 @@ images_started=$SECONDS
 deploy/images/build.sh --no-build --base-image "$MESHDEV_BASE_IMAGE"
 echo "Docker engine and base image took ${images_setup} s, the images $((SECONDS - images_started)) s."
 
-log "test"
+# The tiers run in order of how much of the machine they take: unit tests (objects in memory), component tests
+# (MeshDev's parts on real sockets and processes), end-to-end tests (the real AppHost, a browser, Docker). A later tier
+# still runs when an earlier one failed, so one run reports everything; each is also runnable alone:
+#   dotnet test MeshDev.Tests.Unit -c Release   (likewise MeshDev.Tests.Component, MeshDev.Tests.EndToEnd)
 rm -rf TestResults
 status=0
-dotnet test MeshDev.sln -c Release --no-build --logger "console;verbosity=normal" --logger "trx;LogFileName=meshdev.trx" \
-  --results-directory TestResults "$@" || status=$?
+for tier in Unit Component EndToEnd; do
+  log "test: ${tier}"
+  started=$SECONDS
+  dotnet test "MeshDev.Tests.${tier}" -c Release --no-build --logger "console;verbosity=normal" \
+    --logger "trx;LogFileName=${tier}.trx" --results-directory TestResults "$@" || status=$?
+  echo "${tier} tests took $((SECONDS - started)) s."
+done
 
-# One closing line with the counts, read from the test run's own report.
-if counters=$(grep -o '<Counters [^>]*>' TestResults/meshdev.trx 2>/dev/null); then
+# One closing line with the counts, summed from the test runs' own reports.
+passed=0 failed=0 skipped=0
+for report in TestResults/*.trx; do
+  [ -f "$report" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$report") || continue
   count() { printf '%s' "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
-  printf '\n%s passed, %s failed, %s skipped\n' "$(count passed)" "$(count failed)" "$(( $(count total) - $(count executed) ))"
-fi
+  passed=$((passed + $(count passed))) failed=$((failed + $(count failed)))
+  skipped=$((skipped + $(count total) - $(count executed)))
+done
+printf '\n%s passed, %s failed, %s skipped\n' "$passed" "$failed" "$skipped"
 exit "$status"
