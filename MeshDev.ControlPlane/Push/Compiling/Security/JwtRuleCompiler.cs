@@ -3,16 +3,17 @@ using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config.Security;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push.Security;
+namespace MeshDev.ControlPlane.Push.Compiling.Security;
 
 /// <summary>
 /// The jwtRules of the RequestAuthentications that reach a workload, with jwksUri resolved to the key set by the
-/// control plane. A key set that could not be fetched is sent empty: tokens of that issuer then fail verification
+/// control plane (the key sets fetched so far come in with the other inputs of the compile). A key set not fetched
+/// (yet) is sent empty: tokens of that issuer then fail verification
 /// (401), which is what Istio does, rather than being let through unchecked.
 /// </summary>
-public sealed class JwtRuleCompiler(JwksCache jwks)
+public static class JwtRuleCompiler
 {
-    public IEnumerable<JwtRule> Compile(Workload workload, MeshConfig config)
+    public static IEnumerable<JwtRule> Compile(Workload workload, MeshConfig config, IReadOnlyDictionary<string, string> keySets)
     {
         foreach (var policy in config.OfKind<RequestAuthenticationResource>()
                      .Where(p => PolicyScope.Reaches(p.Metadata.Namespace, p.Spec.Selector, workload))
@@ -23,7 +24,7 @@ public sealed class JwtRuleCompiler(JwksCache jwks)
                 var rule = new JwtRule
                 {
                     Issuer = spec.Issuer ?? "",
-                    Jwks = spec.Jwks ?? (spec.JwksUri is { } uri ? jwks.Get(uri, spec.Timeout)?.Jwks ?? "" : ""),
+                    Jwks = spec.Jwks ?? (spec.JwksUri is { } uri ? keySets.GetValueOrDefault(uri, "") : ""),
                     JwksUri = spec.JwksUri ?? "",
                     ForwardOriginalToken = spec.ForwardOriginalToken ?? false,
                     OutputPayloadToHeader = spec.OutputPayloadToHeader ?? "",

@@ -1,0 +1,23 @@
+using MeshDev.ControlPlane.Certificates;
+using MeshDev.ControlPlane.Config;
+using MeshDev.ControlPlane.Push.Compiling;
+using MeshDev.ControlPlane.Registry;
+
+namespace MeshDev.ControlPlane.Push.Delivery;
+
+/// <summary>
+/// Reads what a compile takes, at the moment a stream pushes: the config in force, the registry's workloads, the
+/// trusted roots and the key sets held (asking for those that are due, see <see cref="JwksCache.KeySetsFor"/>).
+/// </summary>
+public sealed class SnapshotInputsReader(IConfigStore config, IWorkloadRegistry registry, ITrustBundle trustBundle, JwksCache jwks)
+{
+    public SnapshotInputs Read()
+    {
+        var current = config.Current;
+        return new SnapshotInputs(current, registry.GetAll())
+        {
+            TrustBundlePem = trustBundle.RootsPem,
+            KeySets = jwks.KeySetsFor(current),
+        };
+    }
+}
