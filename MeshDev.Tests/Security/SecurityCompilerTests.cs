@@ -224,13 +224,13 @@ public sealed class SecurityCompilerTests
         signal.Changed += kind => Interlocked.Add(ref changes, kind == MeshChangeKind.CompileInput ? 1 : 0);
 
         // The first read of the key sets starts the fetches and does not wait for them.
-        var first = cache.KeySetsFor(config);
+        var first = cache.KeySetsFor(Ratings, config);
         Assert.Empty(first);
         Assert.All(SecurityCompiler.Compile(Ratings, config, first).JwtRules, r => Assert.Equal("", r.Jwks));
         Assert.Null((await cache.FetchNowAsync($"{jwksServer.Url}jwks.json")).Error);
         Assert.Contains("HTTP 404", (await cache.FetchNowAsync($"{jwksServer.Url}missing.json", TimeSpan.FromSeconds(2))).Error);
 
-        var rules = SecurityCompiler.Compile(Ratings, config, cache.KeySetsFor(config)).JwtRules;
+        var rules = SecurityCompiler.Compile(Ratings, config, cache.KeySetsFor(Ratings, config)).JwtRules;
         Assert.Equal(issuer.Jwks, rules[0].Jwks);
         Assert.Equal($"{jwksServer.Url}jwks.json", rules[0].JwksUri);
         Assert.Equal("", rules[1].Jwks);

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using MeshDev.ControlPlane.Config;
+using MeshDev.ControlPlane.Push.Compiling.Security;
+using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config.Security;
 
 namespace MeshDev.ControlPlane.Push.Delivery;
@@ -43,15 +45,15 @@ public sealed partial class JwksCache(TimeProvider time, MeshChangeSignal change
     }
 
     /// <summary>
-    /// The key sets held for every jwksUri that the RequestAuthentications of <paramref name="config"/> name, by URI;
-    /// starts the fetches that are due, so a URI without keys yet is left out now and published when fetched.
+    /// The key sets held for the jwksUris that <paramref name="proxy"/>'s snapshot carries, by URI; starts the fetches
+    /// that are due, so a URI without keys yet is left out now and published when fetched.
     /// </summary>
-    public IReadOnlyDictionary<string, string> KeySetsFor(MeshConfig config)
+    public IReadOnlyDictionary<string, string> KeySetsFor(Workload proxy, MeshConfig config)
     {
         var keySets = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var rule in config.OfKind<RequestAuthenticationResource>().SelectMany(p => p.Spec.JwtRules))
+        foreach (var (uri, timeout) in JwtRuleCompiler.KeySetUris(proxy, config))
         {
-            if (rule.Jwks is null && rule.JwksUri is { } uri && !keySets.ContainsKey(uri) && Get(uri, rule.Timeout)?.Jwks is { } jwks)
+            if (Get(uri, timeout)?.Jwks is { } jwks)
             {
                 keySets[uri] = jwks;
             }

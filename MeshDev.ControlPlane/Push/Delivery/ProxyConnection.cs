@@ -115,7 +115,7 @@ public sealed class ProxyConnection(
             }
 
             // The config version reported is the one of the config this very snapshot was compiled from.
-            var compiledFrom = inputs.Read();
+            var compiledFrom = inputs.Read(workload);
             var configVersion = compiledFrom.Config.Version;
             var snapshot = compiler.Compile(workload, compiledFrom);
             if (snapshot.Version == _lastSentVersion)

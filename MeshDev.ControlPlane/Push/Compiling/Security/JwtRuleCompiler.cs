@@ -15,9 +15,7 @@ public static class JwtRuleCompiler
 {
     public static IEnumerable<JwtRule> Compile(Workload workload, MeshConfig config, IReadOnlyDictionary<string, string> keySets)
     {
-        foreach (var policy in config.OfKind<RequestAuthenticationResource>()
-                     .Where(p => PolicyScope.Reaches(p.Metadata.Namespace, p.Spec.Selector, workload))
-                     .OrderBy(p => p.Metadata.Namespace, StringComparer.Ordinal).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal))
+        foreach (var policy in Reaching(workload, config))
         {
             foreach (var spec in policy.Spec.JwtRules)
             {
@@ -37,4 +35,15 @@ public static class JwtRuleCompiler
             }
         }
     }
+
+    /// <summary>The jwksUris whose key sets <paramref name="workload"/>'s snapshot carries (rules with inline keys need none).</summary>
+    public static IEnumerable<(string Uri, TimeSpan? Timeout)> KeySetUris(Workload workload, MeshConfig config) =>
+        Reaching(workload, config).SelectMany(p => p.Spec.JwtRules)
+            .Where(r => r.Jwks is null && r.JwksUri is not null)
+            .Select(r => (r.JwksUri!, r.Timeout));
+
+    private static IEnumerable<RequestAuthenticationResource> Reaching(Workload workload, MeshConfig config) =>
+        config.OfKind<RequestAuthenticationResource>()
+            .Where(p => PolicyScope.Reaches(p.Metadata.Namespace, p.Spec.Selector, workload))
+            .OrderBy(p => p.Metadata.Namespace, StringComparer.Ordinal).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal);
 }
