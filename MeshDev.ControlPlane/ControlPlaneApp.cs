@@ -3,8 +3,8 @@ using MeshDev.ControlPlane.Api.Access;
 using MeshDev.ControlPlane.Certificates;
 using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Dashboard;
-using MeshDev.ControlPlane.Push;
-using MeshDev.ControlPlane.Push.Security;
+using MeshDev.ControlPlane.Push.Compiling;
+using MeshDev.ControlPlane.Push.Delivery;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.ControlPlane.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
@@ -34,17 +34,16 @@ public static class ControlPlaneApp
         builder.Services.AddSingleton(listeners);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddGrpc();
+        builder.Services.AddSingleton<MeshChangeSignal>();
         builder.Services.AddSingleton<IProxyLiveness, AdminListenerLiveness>();
         builder.Services.AddSingleton<IWorkloadRegistry, WorkloadRegistry>();
         builder.Services.AddSingleton<JwksCache>();
-        builder.Services.AddSingleton<JwtRuleCompiler>();
-        builder.Services.AddSingleton<SecurityCompiler>();
         // TryAdd: a hosting startup (run before this) may have put its own in place, as the tests' fault hook does.
         builder.Services.TryAddSingleton<ISnapshotCompiler, SnapshotCompiler>();
+        builder.Services.AddSingleton<SnapshotInputsReader>();
         builder.Services.AddSingleton<ProxySyncTracker>();
         builder.Services.AddSingleton<ProxyConnectionHub>();
         builder.Services.AddSingleton<PushScheduler>();
-        builder.Services.AddSingleton<IPushScheduler>(sp => sp.GetRequiredService<PushScheduler>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PushScheduler>());
         builder.Services.AddSingleton<StartupWarmup>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StartupWarmup>());
@@ -66,6 +65,8 @@ public static class ControlPlaneApp
 
         // Resolved up front so it hears every registry change, including removals before the first API call.
         app.Services.GetRequiredService<ProxySyncTracker>();
+        // Resolved up front so it is subscribed to the change signal before anything (the config loaded below) publishes.
+        app.Services.GetRequiredService<PushScheduler>();
         // Loaded (or made) now, so a CA that cannot be used stops the start with its error instead of failing the first CSR.
         app.Services.GetRequiredService<CertificateAuthority>();
         // Loaded now, before any listener or hosted service starts: the first snapshot any proxy gets already carries
@@ -73,8 +74,6 @@ public static class ControlPlaneApp
         app.Services.GetRequiredService<ConfigDirectoryWatcher>().LoadAtStart();
         // Made (or read) now, after the CA has made the data folder, so that a bare run's token file exists before any client asks.
         app.Services.GetRequiredService<ApiToken>();
-        // A fetched (or failed) key set changes the snapshots of the proxies whose jwtRules name it.
-        app.Services.GetRequiredService<JwksCache>().Changed += app.Services.GetRequiredService<IPushScheduler>().RequestPushNow;
 
         app.UseExceptionHandler(error => error.Run(context =>
             context.Response.WriteAsJsonAsync(new ErrorResponse(

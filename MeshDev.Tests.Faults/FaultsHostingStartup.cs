@@ -1,5 +1,5 @@
+using MeshDev.ControlPlane;
 using MeshDev.ControlPlane.Api.Access;
-using MeshDev.ControlPlane.Push;
 using MeshDev.Tests.Faults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -57,7 +57,8 @@ public sealed class FaultsHostingStartup : IHostingStartup
                 var faults = context.RequestServices.GetRequiredService<InvalidSnapshotFaults>();
                 if (HttpMethods.IsPut(request.Method) ? faults.Enable(proxyId) : faults.Disable(proxyId))
                 {
-                    context.RequestServices.GetRequiredService<IPushScheduler>().RequestPushNow();
+                    // The fault is an input of the compile like any other: its change reaches the proxy through the scheduler.
+                    context.RequestServices.GetRequiredService<MeshChangeSignal>().Publish(MeshChangeKind.CompileInput);
                 }
 
                 context.Response.StatusCode = StatusCodes.Status204NoContent;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using MeshDev.ControlPlane.Push;
+using MeshDev.ControlPlane.Push.Compiling;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Discovery;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,9 +40,9 @@ public sealed class InvalidSnapshotFaults
 /// <summary>The real compiler, then the fault on top for the proxies that have one; the version is the faulty content's.</summary>
 public sealed class FaultInjectingSnapshotCompiler(ISnapshotCompiler inner, InvalidSnapshotFaults faults) : ISnapshotCompiler
 {
-    public ProxySnapshot Compile(Workload proxy, IReadOnlyCollection<Workload> workloads)
+    public ProxySnapshot Compile(Workload proxy, SnapshotInputs inputs)
     {
-        var snapshot = inner.Compile(proxy, workloads);
+        var snapshot = inner.Compile(proxy, inputs);
         if (!faults.AppliesTo(proxy.ProxyId))
         {
             return snapshot;

@@ -1,5 +1,5 @@
 using MeshDev.ControlPlane.Config;
-using MeshDev.ControlPlane.Push.Security;
+using MeshDev.ControlPlane.Push.Delivery;
 using MeshDev.Core.Config;
 
 namespace MeshDev.ControlPlane.Api;

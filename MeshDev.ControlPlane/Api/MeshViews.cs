@@ -1,4 +1,4 @@
-using MeshDev.ControlPlane.Push;
+using MeshDev.ControlPlane.Push.Delivery;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Discovery;
 

@@ -1,4 +1,3 @@
-using MeshDev.ControlPlane.Push;
 using MeshDev.Core.Config;
 
 namespace MeshDev.ControlPlane.Config;
@@ -38,12 +37,12 @@ public interface IConfigStore
 
 /// <summary>
 /// Holds the Istio resources in force. Every change is checked as the whole config it would produce (all or
-/// nothing); an accepted change bumps the version and asks for a push. Only problems a change introduces refuse
+/// nothing); an accepted change bumps the version and is published on the <see cref="MeshChangeSignal"/>. Only problems a change introduces refuse
 /// it: a problem the config already had (a registered service went away) does not block unrelated changes.
 /// Every resource applied through the API is written to the applied folder before it is in force, and removed from
 /// it before its delete is; a change that cannot be written is refused whole.
 /// </summary>
-public sealed partial class ConfigStore(KnownServices knownServices, IPushScheduler push, ILogger<ConfigStore> logger, AppliedConfigFolder? appliedFolder = null) : IConfigStore
+public sealed partial class ConfigStore(KnownServices knownServices, MeshChangeSignal changes, ILogger<ConfigStore> logger, AppliedConfigFolder? appliedFolder = null) : IConfigStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RejectedSource> _rejected = new(StringComparer.Ordinal);
@@ -292,7 +291,7 @@ public sealed partial class ConfigStore(KnownServices knownServices, IPushSchedu
         if (changed)
         {
             LogChanged(next.Version, resources.Count);
-            push.RequestPushNow();
+            changes.Publish(MeshChangeKind.Config);
         }
 
         return new ConfigChangeResult(true, next.Version, applied, messages);

@@ -8,7 +8,8 @@ namespace MeshDev.ControlPlane.Registry;
 /// disconnected proxy waits out its grace period its admin listener is probed: once that refuses connections the
 /// process is gone and its endpoints leave load balancing, so peers stop trying a dead instance at once.
 /// </summary>
-public sealed partial class WorkloadRegistry(ControlPlaneOptions options, TimeProvider time, IProxyLiveness liveness, ILogger<WorkloadRegistry> logger)
+public sealed partial class WorkloadRegistry(
+    ControlPlaneOptions options, TimeProvider time, IProxyLiveness liveness, MeshChangeSignal changes, ILogger<WorkloadRegistry> logger)
     : IWorkloadRegistry, IDisposable
 {
     /// <summary>How often a disconnected proxy is probed during its grace period.</summary>
@@ -69,7 +70,7 @@ public sealed partial class WorkloadRegistry(ControlPlaneOptions options, TimePr
         {
             LogRestarted(workload.ProxyId, workload.Restarts, workload.InstanceId);
         }
-        Changed?.Invoke(new(RegistryChangeKind.Registered, workload.ProxyId));
+        Notify(new(RegistryChangeKind.Registered, workload.ProxyId));
         return session;
     }
 
@@ -86,7 +87,7 @@ public sealed partial class WorkloadRegistry(ControlPlaneOptions options, TimePr
         }
 
         LogHealthChanged(proxyId, healthy);
-        Changed?.Invoke(new(RegistryChangeKind.HealthChanged, proxyId));
+        Notify(new(RegistryChangeKind.HealthChanged, proxyId));
     }
 
     public void Disconnect(string proxyId, long session)
@@ -102,7 +103,7 @@ public sealed partial class WorkloadRegistry(ControlPlaneOptions options, TimePr
         }
 
         LogDisconnected(proxyId, options.DisconnectGracePeriod);
-        Changed?.Invoke(new(RegistryChangeKind.Disconnected, proxyId));
+        Notify(new(RegistryChangeKind.Disconnected, proxyId));
         _ = RemoveAfterGracePeriodAsync(proxyId, session);
         _ = WatchWhileDisconnectedAsync(proxyId, session);
     }
@@ -178,7 +179,7 @@ public sealed partial class WorkloadRegistry(ControlPlaneOptions options, TimePr
         }
 
         LogProcessGone(proxyId);
-        Changed?.Invoke(new(RegistryChangeKind.ProcessGone, proxyId));
+        Notify(new(RegistryChangeKind.ProcessGone, proxyId));
     }
 
     private async Task RemoveAfterGracePeriodAsync(string proxyId, long session)
@@ -204,7 +205,14 @@ public sealed partial class WorkloadRegistry(ControlPlaneOptions options, TimePr
         }
 
         LogRemoved(proxyId, options.DisconnectGracePeriod);
-        Changed?.Invoke(new(RegistryChangeKind.Removed, proxyId));
+        Notify(new(RegistryChangeKind.Removed, proxyId));
+    }
+
+    /// <summary>Tells the registry's own listeners which proxy changed, and the mesh that its snapshots may have.</summary>
+    private void Notify(RegistryChange change)
+    {
+        Changed?.Invoke(change);
+        changes.Publish(MeshChangeKind.Registry);
     }
 
     [LoggerMessage(Level = LogLevel.Information,

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Grpc.Core;
 using MeshDev.ControlPlane;
 using MeshDev.ControlPlane.Config;
-using MeshDev.ControlPlane.Push;
+using MeshDev.ControlPlane.Push.Compiling;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core;
 using MeshDev.Core.Config;
@@ -126,19 +126,8 @@ public sealed class SecuritySnapshotTests
         Assert.False(parsed.HasErrors, string.Join("\n", parsed.Messages));
         var problems = ConfigValidator.Validate(parsed.Resources, new HashSet<string> { "productpage", "reviews", "ratings", "details" }).Where(m => m.IsError);
         Assert.Empty(problems);
-        var compiler = new SnapshotCompiler(new FixedConfigStore(parsed.Resources));
         var workloads = new[] { proxy, ProductPage, ReviewsV1 }.DistinctBy(w => w.ProxyId).ToList();
-        return compiler.Compile(proxy, workloads);
+        return new SnapshotCompiler().Compile(proxy, new SnapshotInputs(new MeshConfig(1, parsed.Resources), workloads));
     }
 
-    private sealed class FixedConfigStore(IReadOnlyList<ConfigResource> resources) : IConfigStore
-    {
-        public MeshConfig Current => new(1, resources);
-        public IReadOnlyList<RejectedSource> Rejected => [];
-        public ConfigChangeResult Apply(string yaml, string source) => throw new NotSupportedException();
-        public ConfigChangeResult Analyze(string yaml, string source) => throw new NotSupportedException();
-        public ConfigChangeResult? Delete(ResourceKey key) => throw new NotSupportedException();
-        public ConfigChangeResult ReplaceSource(string source, string? yaml) => throw new NotSupportedException();
-        public void LoadSources(IReadOnlyDictionary<string, string> sources) => throw new NotSupportedException();
-    }
 }

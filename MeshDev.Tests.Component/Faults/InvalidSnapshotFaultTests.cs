@@ -1,4 +1,4 @@
-using MeshDev.ControlPlane.Push;
+using MeshDev.ControlPlane;
 using MeshDev.Core.Discovery;
 using MeshDev.Tests.ControlPlane;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,14 +19,14 @@ public sealed class InvalidSnapshotFaultTests
     {
         await using var controlPlane = await ControlPlaneHost.StartAsync([], services => services.AddInvalidSnapshotFaults());
         var faults = controlPlane.Services.GetRequiredService<InvalidSnapshotFaults>();
-        var push = controlPlane.Services.GetRequiredService<IPushScheduler>();
+        var changes = controlPlane.Services.GetRequiredService<MeshChangeSignal>();
         await using var reviews = await controlPlane.ConnectAsync(ReviewsV1);
         await using var productpage = await controlPlane.ConnectAsync(ProductPage);
         var good = await productpage.WaitForAsync(s => s.Clusters[0].Endpoints.Count == 1);
         await productpage.AckAsync(good);
 
         Assert.True(faults.Enable(ProductPage.ProxyId));
-        push.RequestPushNow();
+        changes.Publish(MeshChangeKind.CompileInput);
 
         var bad = await productpage.NextAsync();
         Assert.Contains(bad.Snapshot.Clusters[0].Endpoints, e => e.Address == InvalidSnapshotFaults.InvalidAddress);
@@ -38,7 +38,7 @@ public sealed class InvalidSnapshotFaultTests
         Assert.Equal(good.Snapshot.Version, (string?)nacked["ackedVersion"]);
 
         Assert.True(faults.Disable(ProductPage.ProxyId));
-        push.RequestPushNow();
+        changes.Publish(MeshChangeKind.CompileInput);
 
         var restored = await productpage.NextAsync();
         Assert.Equal(good.Snapshot.Version, restored.Snapshot.Version);

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using MeshDev.ControlPlane.Push.Security;
+using MeshDev.ControlPlane;
+using MeshDev.ControlPlane.Push.Compiling.Security;
+using MeshDev.ControlPlane.Push.Delivery;
 using MeshDev.Core;
 using MeshDev.Tests.ControlPlane;
 using MeshDev.Tests.Proxy.Infrastructure;
@@ -35,17 +37,19 @@ public sealed class SecurityConfigApiTests
                 jwksUri: {jwksServer.Url}missing.json
                 timeout: 2s
             """, "reviews", "ratings");
-        using var cache = new JwksCache(TimeProvider.System, NullLogger<JwksCache>.Instance);
-        var compiler = new SecurityCompiler(new JwtRuleCompiler(cache));
+        var signal = new MeshChangeSignal();
+        using var cache = new JwksCache(TimeProvider.System, signal, NullLogger<JwksCache>.Instance);
         var changes = 0;
-        cache.Changed += () => Interlocked.Increment(ref changes);
+        signal.Changed += kind => Interlocked.Add(ref changes, kind == MeshChangeKind.CompileInput ? 1 : 0);
 
-        // The first compile starts the fetches and does not wait for them.
-        Assert.All(compiler.Compile(Ratings, config).JwtRules, r => Assert.Equal("", r.Jwks));
+        // The first read of the key sets starts the fetches and does not wait for them.
+        var first = cache.KeySetsFor(Ratings, config);
+        Assert.Empty(first);
+        Assert.All(SecurityCompiler.Compile(Ratings, config, first).JwtRules, r => Assert.Equal("", r.Jwks));
         Assert.Null((await cache.FetchNowAsync($"{jwksServer.Url}jwks.json")).Error);
         Assert.Contains("HTTP 404", (await cache.FetchNowAsync($"{jwksServer.Url}missing.json", TimeSpan.FromSeconds(2))).Error);
 
-        var rules = compiler.Compile(Ratings, config).JwtRules;
+        var rules = SecurityCompiler.Compile(Ratings, config, cache.KeySetsFor(Ratings, config)).JwtRules;
         Assert.Equal(issuer.Jwks, rules[0].Jwks);
         Assert.Equal($"{jwksServer.Url}jwks.json", rules[0].JwksUri);
         Assert.Equal("", rules[1].Jwks);

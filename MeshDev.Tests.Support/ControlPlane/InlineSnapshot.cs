@@ -1,6 +1,6 @@
 using MeshDev.ControlPlane;
 using MeshDev.ControlPlane.Config;
-using MeshDev.ControlPlane.Push;
+using MeshDev.ControlPlane.Push.Compiling;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
@@ -29,18 +29,7 @@ public static class InlineSnapshot
         var workloads = others.Prepend(proxy).ToList();
         var ports = workloads.Where(w => w.IsSidecar).GroupBy(w => w.Service).ToDictionary(g => g.Key, g => g.First().ServicePort);
         Assert.DoesNotContain(ConfigValidator.Validate(parsed.Resources, Services, ports), m => m.IsError);
-        var compiler = new SnapshotCompiler(new StaticConfigStore(parsed.Resources));
-        return compiler.Compile(proxy, workloads);
+        return new SnapshotCompiler().Compile(proxy, new SnapshotInputs(new MeshConfig(1, parsed.Resources), workloads));
     }
 
-    private sealed class StaticConfigStore(IReadOnlyList<ConfigResource> resources) : IConfigStore
-    {
-        public MeshConfig Current => new(1, resources);
-        public IReadOnlyList<RejectedSource> Rejected => [];
-        public ConfigChangeResult Apply(string yaml, string source) => throw new NotSupportedException();
-        public ConfigChangeResult Analyze(string yaml, string source) => throw new NotSupportedException();
-        public ConfigChangeResult? Delete(ResourceKey key) => throw new NotSupportedException();
-        public ConfigChangeResult ReplaceSource(string source, string? yaml) => throw new NotSupportedException();
-        public void LoadSources(IReadOnlyDictionary<string, string> sources) => throw new NotSupportedException();
-    }
 }

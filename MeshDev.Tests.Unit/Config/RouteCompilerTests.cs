@@ -1,5 +1,5 @@
 using MeshDev.ControlPlane.Config;
-using MeshDev.ControlPlane.Push;
+using MeshDev.ControlPlane.Push.Compiling;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
@@ -136,7 +136,7 @@ public sealed class RouteCompilerTests
     [Fact]
     public void Snapshot_CarriesSubsetsPolicyAndClustersTheRoutesName_WithAStableVersion()
     {
-        var store = new FixedConfigStore(ConfigTestData.ParseClean("destination-rule-all.yaml", "bookinfo-gateway.yaml").Concat(ConfigParser.Parse("""
+        var resources = (ConfigTestData.ParseClean("destination-rule-all.yaml", "bookinfo-gateway.yaml").Concat(ConfigParser.Parse("""
             apiVersion: networking.istio.io/v1
             kind: DestinationRule
             metadata: {name: details}
@@ -144,37 +144,27 @@ public sealed class RouteCompilerTests
               host: details
               trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}
             """, "inline").Resources).Where(r => !(r is DestinationRuleResource { Metadata.Name: "details", Source: not "inline" })).ToList());
-        var compiler = new SnapshotCompiler(store);
+        var config = new MeshConfig(1, resources);
+        var compiler = new SnapshotCompiler();
         var reviewsV1 = Proxy("reviews-v1", ProxyMode.Sidecar, "reviews", new Dictionary<string, string> { ["app"] = "reviews", ["version"] = "v1" });
         var productPageInstance = Proxy("productpage-v1", ProxyMode.Sidecar, "productpage", new Dictionary<string, string> { ["app"] = "productpage", ["version"] = "v1" });
 
-        var gateway = compiler.Compile(Gateway, [reviewsV1, productPageInstance, Gateway]);
+        var gateway = compiler.Compile(Gateway, new SnapshotInputs(config, [reviewsV1, productPageInstance, Gateway]));
         var cluster = Assert.Single(gateway.Clusters);
         Assert.Equal("productpage", cluster.Name);
         Assert.Equal("productpage-v1", Assert.Single(cluster.Endpoints).ProxyId);
         Assert.Equal("v1", Assert.Single(cluster.Subsets).Labels["version"]);
 
-        var sidecar = compiler.Compile(ProductPage, [reviewsV1, productPageInstance]);
+        var sidecar = compiler.Compile(ProductPage, new SnapshotInputs(config, [reviewsV1, productPageInstance]));
         Assert.Equal(["details", "reviews"], sidecar.Clusters.Select(c => c.Name));
         Assert.Equal(LoadBalancerPolicy.RoundRobin, sidecar.Clusters[0].LoadBalancer);
         Assert.Equal(["v1", "v2", "v3"], sidecar.Clusters[1].Subsets.Select(s => s.Name));
-        Assert.Equal(sidecar.Version, compiler.Compile(ProductPage, [reviewsV1, productPageInstance]).Version);
+        Assert.Equal(sidecar.Version, compiler.Compile(ProductPage, new SnapshotInputs(config, [reviewsV1, productPageInstance])).Version);
 
-        store.Resources = [.. store.Resources, .. ConfigTestData.ParseClean("virtual-service-reviews-v3.yaml")];
-        var routed = compiler.Compile(ProductPage, [reviewsV1, productPageInstance]);
+        var withRoute = new MeshConfig(2, [.. resources, .. ConfigTestData.ParseClean("virtual-service-reviews-v3.yaml")]);
+        var routed = compiler.Compile(ProductPage, new SnapshotInputs(withRoute, [reviewsV1, productPageInstance]));
         Assert.NotEqual(sidecar.Version, routed.Version);
         Assert.Equal("v3", routed.RouteTables.Single().Routes.Single().Destinations.Single().Subset);
     }
 
-    private sealed class FixedConfigStore(List<ConfigResource> resources) : IConfigStore
-    {
-        public List<ConfigResource> Resources { get; set; } = resources;
-        public MeshConfig Current => new(1, Resources);
-        public IReadOnlyList<RejectedSource> Rejected => [];
-        public ConfigChangeResult Apply(string yaml, string source) => throw new NotSupportedException();
-        public ConfigChangeResult Analyze(string yaml, string source) => throw new NotSupportedException();
-        public ConfigChangeResult? Delete(ResourceKey key) => throw new NotSupportedException();
-        public ConfigChangeResult ReplaceSource(string source, string? yaml) => throw new NotSupportedException();
-        public void LoadSources(IReadOnlyDictionary<string, string> sources) => throw new NotSupportedException();
-    }
 }

@@ -1,6 +1,6 @@
 using MeshDev.ControlPlane;
 using MeshDev.ControlPlane.Config;
-using MeshDev.ControlPlane.Push;
+using MeshDev.ControlPlane.Push.Compiling;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
@@ -189,9 +189,8 @@ public sealed class TcpRouteConfigTests
     [Fact]
     public void The_snapshot_carries_tcp_routes_in_the_upstreams_table_and_a_cluster_for_every_tcp_destination()
     {
-        var compiler = new SnapshotCompiler(new FixedConfigStore(Parse(RatingsRule, RatingsRoutes)));
-
-        var snapshot = compiler.Compile(ProductPage, [ProductPage, Reviews, Ratings]);
+        var snapshot = new SnapshotCompiler().Compile(ProductPage,
+            new SnapshotInputs(new MeshConfig(1, Parse(RatingsRule, RatingsRoutes)), [ProductPage, Reviews, Ratings]));
 
         var table = Assert.Single(snapshot.RouteTables);
         Assert.Equal("ratings", table.Name);
@@ -214,14 +213,4 @@ public sealed class TcpRouteConfigTests
         Assert.Empty(tables);
     }
 
-    private sealed class FixedConfigStore(IReadOnlyList<ConfigResource> resources) : IConfigStore
-    {
-        public MeshConfig Current => new(1, resources);
-        public IReadOnlyList<RejectedSource> Rejected => [];
-        public ConfigChangeResult Apply(string yaml, string source) => throw new NotSupportedException();
-        public ConfigChangeResult Analyze(string yaml, string source) => throw new NotSupportedException();
-        public ConfigChangeResult? Delete(ResourceKey key) => throw new NotSupportedException();
-        public ConfigChangeResult ReplaceSource(string source, string? yaml) => throw new NotSupportedException();
-        public void LoadSources(IReadOnlyDictionary<string, string> sources) => throw new NotSupportedException();
-    }
 }

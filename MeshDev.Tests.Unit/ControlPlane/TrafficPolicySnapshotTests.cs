@@ -1,6 +1,6 @@
 using MeshDev.ControlPlane;
 using MeshDev.ControlPlane.Config;
-using MeshDev.ControlPlane.Push;
+using MeshDev.ControlPlane.Push.Compiling;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
@@ -29,8 +29,8 @@ public sealed class TrafficPolicySnapshotTests
         Assert.False(parsed.HasErrors, string.Join("\n", parsed.Messages));
         var problems = ConfigValidator.Validate(parsed.Resources, new HashSet<string> { "productpage", "reviews", "ratings" }).Where(m => m.IsError);
         Assert.Empty(problems);
-        var compiler = new SnapshotCompiler(new FixedConfigStore(parsed.Resources));
-        return compiler.Compile(proxy ?? ProductPage, [ProductPage, ReviewsV1, ReviewsV2]);
+        return new SnapshotCompiler().Compile(proxy ?? ProductPage,
+            new SnapshotInputs(new MeshConfig(1, parsed.Resources), [ProductPage, ReviewsV1, ReviewsV2]));
     }
 
     private static Cluster Reviews(ProxySnapshot snapshot) => snapshot.Clusters.Single(c => c.Name == "reviews");
@@ -263,14 +263,4 @@ public sealed class TrafficPolicySnapshotTests
         Assert.Equal(["reviews"], snapshot.Clusters.Select(c => c.Name));
     }
 
-    private sealed class FixedConfigStore(IReadOnlyList<ConfigResource> resources) : IConfigStore
-    {
-        public MeshConfig Current => new(1, resources);
-        public IReadOnlyList<RejectedSource> Rejected => [];
-        public ConfigChangeResult Apply(string yaml, string source) => throw new NotSupportedException();
-        public ConfigChangeResult Analyze(string yaml, string source) => throw new NotSupportedException();
-        public ConfigChangeResult? Delete(ResourceKey key) => throw new NotSupportedException();
-        public ConfigChangeResult ReplaceSource(string source, string? yaml) => throw new NotSupportedException();
-        public void LoadSources(IReadOnlyDictionary<string, string> sources) => throw new NotSupportedException();
-    }
 }

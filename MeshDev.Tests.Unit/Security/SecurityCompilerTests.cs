@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using MeshDev.ControlPlane.Config;
-using MeshDev.ControlPlane.Push.Security;
+using MeshDev.ControlPlane;
+using MeshDev.ControlPlane.Push.Compiling.Security;
+using MeshDev.ControlPlane.Push.Delivery;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core;
 using MeshDev.Core.Config;
@@ -38,7 +40,7 @@ public sealed class SecurityCompilerTests
         $"apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {{name: {name}, namespace: {@namespace}}}\nspec: {spec}\n---\n";
 
     private static InboundSecurity Compile(Workload workload, MeshConfig config) =>
-        new SecurityCompiler(new JwtRuleCompiler(JwksCache.Offline)).Compile(workload, config);
+        SecurityCompiler.Compile(workload, config, new Dictionary<string, string>());
 
     [Theory]
     [InlineData("", "", "", MtlsMode.Permissive)]

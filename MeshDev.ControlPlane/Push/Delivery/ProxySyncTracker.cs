@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Delivery;
 
 /// <summary>
 /// Per-proxy record of pushes, ACKs and NACKs. An ACK or NACK counts only for the latest nonce: an answer to an

@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using Grpc.Core;
-using MeshDev.ControlPlane.Config;
+using MeshDev.ControlPlane.Push.Compiling;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Delivery;
 
 /// <summary>
 /// One live StreamConfig stream. Pushes to it are serialized, so snapshots reach the proxy in the order they
@@ -20,7 +20,7 @@ public sealed class ProxyConnection(
     ISnapshotCompiler compiler,
     ProxySyncTracker tracker,
     StartupWarmup warmup,
-    IConfigStore config,
+    SnapshotInputsReader inputs,
     string appliedVersion,
     TimeSpan writeTimeout,
     CancellationToken streamAborted,
@@ -114,9 +114,10 @@ public sealed class ProxyConnection(
                 return false;
             }
 
-            // Read before compiling, so the version reported can only lag the config compiled, never lead it.
-            var configVersion = config.Current.Version;
-            var snapshot = compiler.Compile(workload, registry.GetAll());
+            // The config version reported is the one of the config this very snapshot was compiled from.
+            var compiledFrom = inputs.Read(workload);
+            var configVersion = compiledFrom.Config.Version;
+            var snapshot = compiler.Compile(workload, compiledFrom);
             if (snapshot.Version == _lastSentVersion)
             {
                 tracker.OnCompiled(ProxyId, configVersion);

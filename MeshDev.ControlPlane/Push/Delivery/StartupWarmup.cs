@@ -1,13 +1,14 @@
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Delivery;
 
 /// <summary>
 /// A control plane that has just started knows only the proxies that have reconnected so far. A proxy that comes
 /// back already running a snapshot would, if pushed to at once, trade a complete snapshot for one that lacks the
 /// workloads still on their way back, and send traffic to fewer instances (or none). Such proxies keep what they
 /// run until the warm-up ends, by which time every proxy has reconnected (the warm-up outlasts the proxies'
-/// longest reconnect backoff); proxies that have nothing yet are served at once.
+/// longest reconnect backoff); proxies that have nothing yet are served at once. Its end is published like any other
+/// change, so the held proxies are served by the scheduler's next round.
 /// </summary>
-public sealed class StartupWarmup(ControlPlaneOptions options, TimeProvider time, IPushScheduler scheduler) : BackgroundService
+public sealed class StartupWarmup(ControlPlaneOptions options, TimeProvider time, MeshChangeSignal changes) : BackgroundService
 {
     private readonly long _startedAt = time.GetTimestamp();
 
@@ -30,6 +31,6 @@ public sealed class StartupWarmup(ControlPlaneOptions options, TimeProvider time
                 return;
             }
         }
-        scheduler.RequestPush();
+        changes.Publish(MeshChangeKind.WarmupEnded);
     }
 }

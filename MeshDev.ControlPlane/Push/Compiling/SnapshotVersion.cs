@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Google.Protobuf;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Compiling;
 
 /// <summary>
 /// A snapshot's version is a hash of its content, so the same mesh yields the same version after a control

@@ -3,7 +3,7 @@ using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Compiling;
 
 /// <summary>
 /// Turns the tcp[] of the VirtualServices in force into the tcp routes of a sidecar's route tables, one table per

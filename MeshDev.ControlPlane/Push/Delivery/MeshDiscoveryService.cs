@@ -1,14 +1,14 @@
 using Google.Protobuf;
 using Grpc.Core;
-using MeshDev.ControlPlane.Config;
+using MeshDev.ControlPlane.Push.Compiling;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Delivery;
 
 /// <summary>
-/// The config push stream. The proxy says hello, gets its snapshot at once, then gets a new one whenever the
-/// debounced registry changes alter it; it answers every snapshot with an ACK or a NACK and reports its app's
+/// The config push stream. The proxy says hello, gets its snapshot at once, then gets a new one whenever a change
+/// that the <see cref="PushScheduler"/> hears alters it; it answers every snapshot with an ACK or a NACK and reports its app's
 /// health as it changes.
 /// </summary>
 public sealed partial class MeshDiscoveryService(
@@ -17,7 +17,7 @@ public sealed partial class MeshDiscoveryService(
     ProxySyncTracker tracker,
     ProxyConnectionHub hub,
     StartupWarmup warmup,
-    IConfigStore config,
+    SnapshotInputsReader inputs,
     ControlPlaneOptions options,
     IHostApplicationLifetime lifetime,
     ILogger<MeshDiscoveryService> logger) : MeshDiscovery.MeshDiscoveryBase
@@ -57,7 +57,7 @@ public sealed partial class MeshDiscoveryService(
         await context.WriteResponseHeadersAsync(new Metadata());
 
         using var connection = new ProxyConnection(
-            hello.ProxyId, session, responseStream, registry, compiler, tracker, warmup, config, hello.AppliedVersion, options.PushWriteTimeout, context.CancellationToken, lifetime.ApplicationStopping);
+            hello.ProxyId, session, responseStream, registry, compiler, tracker, warmup, inputs, hello.AppliedVersion, options.PushWriteTimeout, context.CancellationToken, lifetime.ApplicationStopping);
         hub.Add(connection);
         try
         {

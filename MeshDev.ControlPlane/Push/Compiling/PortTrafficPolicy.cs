@@ -1,6 +1,6 @@
 using MeshDev.Core.Config;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Compiling;
 
 /// <summary>
 /// Resolves a trafficPolicy's portLevelSettings for the one port a MeshDev service has, the way Istio merges them:

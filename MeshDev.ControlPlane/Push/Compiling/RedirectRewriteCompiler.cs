@@ -1,7 +1,7 @@
 using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Compiling;
 
 /// <summary>A VirtualService route's redirect and rewrite as the snapshot carries them (validated beforehand).</summary>
 public static class RedirectRewriteCompiler

@@ -3,7 +3,7 @@ using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config.Security;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push.Security;
+namespace MeshDev.ControlPlane.Push.Compiling.Security;
 
 /// <summary>
 /// The AuthorizationPolicies that reach a workload (see <see cref="PolicyScope"/>), as the snapshot carries them.

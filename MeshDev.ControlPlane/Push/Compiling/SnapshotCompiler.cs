@@ -1,17 +1,16 @@
-using MeshDev.ControlPlane.Certificates;
 using MeshDev.ControlPlane.Config;
-using MeshDev.ControlPlane.Push.Security;
+using MeshDev.ControlPlane.Push.Compiling.Security;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
 using Endpoint = MeshDev.Core.Discovery.Endpoint;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Compiling;
 
 public interface ISnapshotCompiler
 {
-    /// <summary>Compiles the snapshot for <paramref name="proxy"/> from the registry's current workloads and the config in force.</summary>
-    ProxySnapshot Compile(Workload proxy, IReadOnlyCollection<Workload> workloads);
+    /// <summary>Compiles the snapshot for <paramref name="proxy"/> from <paramref name="inputs"/> and nothing else.</summary>
+    ProxySnapshot Compile(Workload proxy, SnapshotInputs inputs);
 }
 
 /// <summary>
@@ -24,15 +23,15 @@ public interface ISnapshotCompiler
 /// DestinationRule, see <see cref="TrafficPolicyCompiler"/>. Its inbound security (PeerAuthentication,
 /// AuthorizationPolicy, RequestAuthentication) comes from <see cref="SecurityCompiler"/>. Everything is emitted in a canonical order so the
 /// version hash is stable.
+/// A compile is a function of its inputs alone: no store, no registry, no clock, no I/O, so the same inputs give the
+/// same snapshot bytes. Reading the inputs (and deciding when) is the delivering side's part.
 /// </summary>
-public sealed class SnapshotCompiler(IConfigStore config, ITrustBundle? trustBundle = null, SecurityCompiler? security = null) : ISnapshotCompiler
+public sealed class SnapshotCompiler : ISnapshotCompiler
 {
-    // Without a JWKS fetcher (tests of routing alone), jwtRules with jwksUri go out without keys.
-    private readonly SecurityCompiler _security = security ?? new SecurityCompiler(new JwtRuleCompiler(JwksCache.Offline));
-
-    public ProxySnapshot Compile(Workload proxy, IReadOnlyCollection<Workload> workloads)
+    public ProxySnapshot Compile(Workload proxy, SnapshotInputs inputs)
     {
-        var current = config.Current;
+        var current = inputs.Config;
+        var workloads = inputs.Workloads;
         var snapshot = new ProxySnapshot();
         snapshot.RouteTables.AddRange(RouteCompiler.Compile(proxy, current));
         TcpRouteCompiler.AddTo(snapshot.RouteTables, proxy, current, workloads);
@@ -48,8 +47,8 @@ public sealed class SnapshotCompiler(IConfigStore config, ITrustBundle? trustBun
             snapshot.Clusters.Add(CompileCluster(name, proxy.Namespace, workloads, current));
         }
 
-        snapshot.TrustBundlePem.AddRange(trustBundle?.RootsPem ?? []);
-        snapshot.InboundSecurity = _security.Compile(proxy, current);
+        snapshot.TrustBundlePem.AddRange(inputs.TrustBundlePem);
+        snapshot.InboundSecurity = SecurityCompiler.Compile(proxy, current, inputs.KeySets);
 
         snapshot.Version = SnapshotVersion.Compute(snapshot);
         return snapshot;

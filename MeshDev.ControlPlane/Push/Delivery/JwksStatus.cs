@@ -2,7 +2,7 @@ using MeshDev.ControlPlane.Config;
 using MeshDev.Core.Config;
 using MeshDev.Core.Config.Security;
 
-namespace MeshDev.ControlPlane.Push.Security;
+namespace MeshDev.ControlPlane.Push.Delivery;
 
 /// <summary>
 /// The status of the RequestAuthentications in force: a warning on each jwksUri the control plane could not fetch,

@@ -1,7 +1,7 @@
 using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Compiling;
 
 /// <summary>
 /// A cluster's TLS mode from its DestinationRule's trafficPolicy.tls. No setting leaves it absent, which the proxy

@@ -1,27 +1,27 @@
 using System.Collections.Concurrent;
+using MeshDev.ControlPlane.Config;
+using MeshDev.ControlPlane.Push.Compiling.Security;
+using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config.Security;
 
-namespace MeshDev.ControlPlane.Push.Security;
+namespace MeshDev.ControlPlane.Push.Delivery;
 
 /// <summary>What the control plane holds for one jwksUri: the key set, or why it could not be had.</summary>
 public sealed record JwksFetch(string? Jwks, string? Error, DateTimeOffset At);
 
 /// <summary>
 /// Fetches the JSON Web Key Sets that RequestAuthentications name by jwksUri, as istiod does, so proxies get the keys
-/// inline and never reach out themselves. A snapshot compile never waits: an unknown URI is fetched in the
-/// background and <see cref="Changed"/> fires when the outcome is known, so a fresh push carries it. Key sets are
-/// refreshed every <see cref="RefreshInterval"/>; a failed fetch is retried after <see cref="RetryInterval"/>.
+/// inline and never reach out themselves. The compiler never calls it: <see cref="SnapshotInputsReader"/> reads the
+/// key sets held (<see cref="KeySetsFor"/>) and passes them in with the config. Nothing waits: an unknown URI is
+/// fetched in the background and a <see cref="MeshChangeKind.CompileInput"/> change is published when the outcome is
+/// known, so a fresh push carries it. Key sets are refreshed every <see cref="RefreshInterval"/>; a failed fetch is
+/// retried after <see cref="RetryInterval"/>.
 /// </summary>
-public sealed partial class JwksCache(TimeProvider time, ILogger<JwksCache> logger) : IDisposable
+public sealed partial class JwksCache(TimeProvider time, MeshChangeSignal changes, ILogger<JwksCache> logger) : IDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(20);
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(30);
-
-    /// <summary>A cache that never fetches: every jwksUri stays without keys.</summary>
-    public static readonly JwksCache Offline = new(TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<JwksCache>.Instance) { _offline = true };
-
-    private bool _offline;
 
     private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
@@ -30,21 +30,36 @@ public sealed partial class JwksCache(TimeProvider time, ILogger<JwksCache> logg
     private readonly ConcurrentDictionary<string, JwksFetch> _fetched = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
 
-    /// <summary>Raised when a fetch brings a different outcome (keys or error) than the one held.</summary>
-    public event Action? Changed;
-
     /// <summary>The last outcome for <paramref name="uri"/>, or null while its first fetch runs; starts a fetch when due.</summary>
     public JwksFetch? Get(string uri, TimeSpan? timeout)
     {
         _fetched.TryGetValue(uri, out var known);
         var due = known is null
             || time.GetUtcNow() - known.At >= (known.Error is null ? RefreshInterval : RetryInterval);
-        if (due && !_offline)
+        if (due)
         {
             _inFlight.GetOrAdd(uri, u => Task.Run(() => FetchAsync(u, timeout ?? DefaultTimeout)));
         }
 
         return known;
+    }
+
+    /// <summary>
+    /// The key sets held for the jwksUris that <paramref name="proxy"/>'s snapshot carries, by URI; starts the fetches
+    /// that are due, so a URI without keys yet is left out now and published when fetched.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> KeySetsFor(Workload proxy, MeshConfig config)
+    {
+        var keySets = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (uri, timeout) in JwtRuleCompiler.KeySetUris(proxy, config))
+        {
+            if (Get(uri, timeout)?.Jwks is { } jwks)
+            {
+                keySets[uri] = jwks;
+            }
+        }
+
+        return keySets;
     }
 
     /// <summary>Fetches <paramref name="uri"/> now and waits for the outcome (used at start and by tests).</summary>
@@ -90,7 +105,7 @@ public sealed partial class JwksCache(TimeProvider time, ILogger<JwksCache> logg
 
         if (previous?.Jwks != outcome.Jwks || previous?.Error != outcome.Error)
         {
-            Changed?.Invoke();
+            changes.Publish(MeshChangeKind.CompileInput);
         }
     }
 

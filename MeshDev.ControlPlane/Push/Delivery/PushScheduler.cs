@@ -1,26 +1,16 @@
 using System.Threading.Channels;
-using MeshDev.ControlPlane.Registry;
 
-namespace MeshDev.ControlPlane.Push;
-
-public interface IPushScheduler
-{
-    /// <summary>Asks for every connected proxy to get a fresh snapshot after the debounce window.</summary>
-    void RequestPush();
-
-    /// <summary>
-    /// Asks for a push without waiting out the debounce window: for one deliberate change (a config apply, a saved
-    /// file), which comes alone, unlike the bursts of registry changes that the window gathers.
-    /// </summary>
-    void RequestPushNow();
-}
+namespace MeshDev.ControlPlane.Push.Delivery;
 
 /// <summary>
-/// Debounces pushes: a burst of registry changes (a whole topology starting) becomes one compile and at most one
-/// snapshot per proxy. The quiet period restarts on every change but never delays a push by more than
-/// <see cref="MaxDelayFactor"/> windows, so a steady trickle of changes cannot starve the proxies.
+/// The one place that starts pushes: it is the subscriber of the <see cref="MeshChangeSignal"/>, on which the config
+/// store, the registry and the other inputs of a snapshot publish their changes. It debounces: a burst of registry
+/// changes (a whole topology starting) becomes one round and at most one snapshot per proxy. The quiet period
+/// restarts on every change but never delays a push by more than <see cref="MaxDelayFactor"/> windows, so a steady
+/// trickle of changes cannot starve the proxies. A deliberate change (a config apply, a saved file, a fetched key
+/// set) comes alone and skips the window.
 /// </summary>
-public sealed partial class PushScheduler : BackgroundService, IPushScheduler
+public sealed partial class PushScheduler : BackgroundService
 {
     private const int MaxDelayFactor = 10;
 
@@ -30,23 +20,28 @@ public sealed partial class PushScheduler : BackgroundService, IPushScheduler
     private readonly ControlPlaneOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PushScheduler> _logger;
-    // Set by RequestPushNow: the next push skips the debounce window.
+    // Set by a deliberate change: the next push skips the debounce window.
     private int _pushNow;
+    // The kinds of change gathered into the coming round, one bit per MeshChangeKind (for its log line).
+    private int _gathered;
 
-    public PushScheduler(IWorkloadRegistry registry, ProxyConnectionHub hub, ControlPlaneOptions options, TimeProvider time, ILogger<PushScheduler> logger)
+    public PushScheduler(MeshChangeSignal changes, ProxyConnectionHub hub, ControlPlaneOptions options, TimeProvider time, ILogger<PushScheduler> logger)
     {
         _hub = hub;
         _options = options;
         _time = time;
         _logger = logger;
-        registry.Changed += _ => RequestPush();
+        changes.Changed += OnChanged;
     }
 
-    public void RequestPush() => _requests.Writer.TryWrite(true);
-
-    public void RequestPushNow()
+    private void OnChanged(MeshChangeKind kind)
     {
-        Volatile.Write(ref _pushNow, 1);
+        Interlocked.Or(ref _gathered, 1 << (int)kind);
+        if (kind is MeshChangeKind.Config or MeshChangeKind.CompileInput)
+        {
+            Volatile.Write(ref _pushNow, 1);
+        }
+
         _requests.Writer.TryWrite(true);
     }
 
@@ -67,7 +62,7 @@ public sealed partial class PushScheduler : BackgroundService, IPushScheduler
                     }
                 }
 
-                await PushAllAsync(stoppingToken);
+                PushAll();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -76,24 +71,27 @@ public sealed partial class PushScheduler : BackgroundService, IPushScheduler
     }
 
     /// <summary>Each stream pushes on its own, so one proxy that does not read never holds up the others' pushes.</summary>
-    private Task PushAllAsync(CancellationToken cancellationToken)
+    private void PushAll()
     {
+        var gathered = Interlocked.Exchange(ref _gathered, 0);
         var connections = _hub.Connections;
         foreach (var connection in connections)
         {
             connection.RequestPush(OnPushFailed);
         }
 
-        LogPushed(connections.Count);
-        return Task.CompletedTask;
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            LogPushed(string.Join(", ", Enum.GetValues<MeshChangeKind>().Where(k => (gathered & (1 << (int)k)) != 0)), connections.Count);
+        }
     }
 
     private void OnPushFailed(ProxyConnection connection, Exception ex) =>
         // The stream is going away; its own handler reports the disconnect.
         LogPushFailed(connection.ProxyId, ex.Message);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Push round: asked {Connected} connected proxies' streams to push")]
-    private partial void LogPushed(int connected);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Push round after {Changes} change: asked {Connected} connected proxies' streams to push")]
+    private partial void LogPushed(string changes, int connected);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Push to proxy {ProxyId} failed: {Reason}")]
     private partial void LogPushFailed(string proxyId, string reason);

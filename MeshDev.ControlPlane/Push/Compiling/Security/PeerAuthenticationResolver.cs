@@ -3,7 +3,7 @@ using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config.Security;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push.Security;
+namespace MeshDev.ControlPlane.Push.Compiling.Security;
 
 /// <summary>
 /// The effective PeerAuthentication of a workload, resolved as Istio does: the workload-specific policy (selector,

@@ -1,7 +1,7 @@
 using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config.Security;
 
-namespace MeshDev.ControlPlane.Push.Security;
+namespace MeshDev.ControlPlane.Push.Compiling.Security;
 
 /// <summary>
 /// Which security policies reach a workload, as Istio decides it: a policy in the workload's namespace or in the

@@ -3,7 +3,7 @@ using MeshDev.ControlPlane.Registry;
 using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Compiling;
 
 /// <summary>
 /// Turns the VirtualServices in force into the route tables of one proxy. A sidecar gets a table per upstream

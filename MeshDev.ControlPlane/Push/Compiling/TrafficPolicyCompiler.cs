@@ -1,7 +1,7 @@
 using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Compiling;
 
 /// <summary>
 /// Turns a DestinationRule trafficPolicy (the rule's or a subset's) into the snapshot's policy messages. Each part

@@ -1,7 +1,7 @@
 using System.Net;
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Delivery;
 
 /// <summary>Checks a ProxyHello before it reaches the registry; the error names the field and what is wrong.</summary>
 public static class ProxyHelloValidator

@@ -1,4 +1,4 @@
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Delivery;
 
 /// <summary>Where one proxy stands with its config: what was sent, what it applied, what it last refused.</summary>
 public sealed record ProxySyncStatus

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace MeshDev.ControlPlane.Push;
+namespace MeshDev.ControlPlane.Push.Delivery;
 
 /// <summary>The live streams, at most one per proxy id: a newer stream replaces (and closes) an older one.</summary>
 public sealed class ProxyConnectionHub
