@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Net.Http;
 using MeshDev.Core.Discovery;
-using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Forwarding;
+using MeshDev.Proxy.Outbound.Clusters;
 using MeshDev.Proxy.Outbound.CircuitBreaking;
 using MeshDev.Proxy.Outbound.LoadBalancing;
 using MeshDev.Proxy.Routing;
@@ -20,7 +21,7 @@ namespace MeshDev.Proxy.Outbound;
 /// </summary>
 public sealed class RouteForwarder(
     IHttpForwarder forwarder,
-    SnapshotStore snapshots,
+    ISnapshotSource<IOutboundSnapshot> snapshots,
     UpstreamClients clients,
     RequestMirror mirror,
     StatsRegistry stats,
@@ -79,7 +80,7 @@ public sealed class RouteForwarder(
     }
 
     private async Task ForwardRouteAsync(
-        HttpContext context, RouteScope scope, RuntimeSnapshot snapshot, CompiledRoute route, RouteDestination destination, ClusterStats clusterStats, StringMatcher? matchedUri)
+        HttpContext context, RouteScope scope, IOutboundSnapshot snapshot, CompiledRoute route, RouteDestination destination, ClusterStats clusterStats, StringMatcher? matchedUri)
     {
         if (route.Fault is { } fault)
         {
