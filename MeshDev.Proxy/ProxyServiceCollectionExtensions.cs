@@ -25,6 +25,9 @@ public static class ProxyServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton<StatsRegistry>();
         services.AddSingleton<SnapshotStore>();
+        // Outbound and Inbound read the snapshot through the view they name, so that they do not depend on Discovery.
+        services.AddSingleton<ISnapshotSource<IOutboundSnapshot>>(sp => sp.GetRequiredService<SnapshotStore>());
+        services.AddSingleton<ISnapshotSource<IInboundSnapshot>>(sp => sp.GetRequiredService<SnapshotStore>());
         services.AddSingleton<ControlPlaneConnectionState>();
         services.AddSingleton<UpstreamClients>();
         services.AddSingleton<RouteForwarder>();
@@ -36,7 +39,8 @@ public static class ProxyServiceCollectionExtensions
         {
             services.AddSingleton<HealthListener>();
         }
-        services.AddSingleton<ListenerDispatcher>();
+        services.AddSingleton(sp => new ListenerDispatcher(
+            sp.GetServices<IListenerHandler>(), sp.GetServices<ITcpListenerHandler>(), sp.GetRequiredService<AdminListener>(), sp.GetService<HealthListener>()));
         services.AddSingleton<ControlPlaneClient>();
         services.AddHostedService(sp => sp.GetRequiredService<ControlPlaneClient>());
         services.AddSingleton<UpstreamConnectionSecurity>();
@@ -50,6 +54,7 @@ public static class ProxyServiceCollectionExtensions
             services.AddSingleton<CertificateAuthorityClient>();
             services.AddHostedService<WorkloadCertificateRotator>();
             services.AddSingleton<UpstreamTlsConnector>();
+            services.AddSingleton<IHttpUpstreamConnector>(sp => sp.GetRequiredService<UpstreamTlsConnector>());
             services.AddSingleton<ITcpUpstreamConnector, MutualTlsTcpUpstreamConnector>();
             if (options.Mode == ProxyMode.Sidecar)
             {

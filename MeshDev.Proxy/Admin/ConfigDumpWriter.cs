@@ -3,6 +3,7 @@ using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Listeners;
+using MeshDev.Proxy.Outbound.Clusters;
 
 namespace MeshDev.Proxy.Admin;
 

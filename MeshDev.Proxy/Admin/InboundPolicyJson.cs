@@ -2,6 +2,7 @@ using System.Text.Json;
 using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Inbound;
+using MeshDev.Proxy.Identity;
 
 namespace MeshDev.Proxy.Admin;
 

@@ -28,7 +28,7 @@ public sealed record ProxyOptions
     public ProxyTuningOptions Tuning { get; init; } = new();
 
     /// <summary>Set when the proxy has a bootstrap token: it then gets a workload certificate and speaks mTLS.</summary>
-    public Identity.WorkloadIdentityOptions? Identity { get; init; }
+    public WorkloadIdentityOptions? Identity { get; init; }
     /// <summary>Metrics, traces and access logs; see <see cref="TelemetryOptionsReader"/>.</summary>
     public TelemetryOptions Telemetry { get; init; } = TelemetryOptions.Default;
 

@@ -6,6 +6,7 @@ using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Inbound;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Forwarding;
 
 namespace MeshDev.Proxy.Discovery;
 
@@ -76,7 +77,7 @@ public sealed class ControlPlaneClient(
                 }
                 catch (Exception e)
                 {
-                    failure = Describe(e);
+                    failure = SocketErrors.DescribeFailure(e);
                 }
                 finally
                 {
@@ -191,7 +192,7 @@ public sealed class ControlPlaneClient(
             {
                 applied = RuntimeSnapshot.Build(message.Snapshot!, store.Current, time.GetUtcNow(), stats, time);
             }
-            catch (Routing.InvalidSnapshotException e)
+            catch (InvalidSnapshotException e)
             {
                 reason = e.Message;
             }
@@ -250,22 +251,4 @@ public sealed class ControlPlaneClient(
 
     private static ProxyMessage HealthMessage(AppHealth health) =>
         new() { Health = new WorkloadHealth { Healthy = health.Healthy, Detail = health.Detail } };
-
-    /// <summary>The most telling cause of a failure, e.g. "connection refused" rather than gRPC's generic wrapper.</summary>
-    public static string Describe(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current is RpcException rpc ? rpc.Status.DebugException ?? rpc.InnerException : current.InnerException)
-        {
-            if (current is SocketException socket)
-            {
-                return SocketErrors.Describe(socket);
-            }
-        }
-
-        return exception switch
-        {
-            RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
-            _ => exception.Message,
-        };
-    }
 }

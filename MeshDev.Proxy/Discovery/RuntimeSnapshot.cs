@@ -2,6 +2,8 @@ using System.Collections.Frozen;
 using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Routing;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Identity;
+using MeshDev.Proxy.Outbound.Clusters;
 
 namespace MeshDev.Proxy.Discovery;
 
@@ -9,7 +11,7 @@ namespace MeshDev.Proxy.Discovery;
 /// The configuration the proxy serves with, immutable once built. A request reads the current instance once and
 /// uses only it, so it never sees half of a push.
 /// </summary>
-public sealed class RuntimeSnapshot
+public sealed class RuntimeSnapshot : Outbound.IOutboundSnapshot, Inbound.IInboundSnapshot
 {
     public static readonly RuntimeSnapshot Empty = new(
         null, null, FrozenDictionary<string, UpstreamCluster>.Empty, FrozenDictionary<string, CompiledRouteTable>.Empty, RegexCache.Empty);

@@ -1,7 +1,9 @@
+using MeshDev.Proxy.Configuration;
+
 namespace MeshDev.Proxy.Discovery;
 
 /// <summary>The snapshot in force, swapped atomically as pushes are applied, and the last push that was refused.</summary>
-public sealed class SnapshotStore
+public sealed class SnapshotStore : ISnapshotSource<RuntimeSnapshot>
 {
     private RuntimeSnapshot _current = RuntimeSnapshot.Empty;
     private RejectedSnapshot? _lastRejected;

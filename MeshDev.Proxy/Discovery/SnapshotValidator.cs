@@ -1,6 +1,7 @@
 using System.Globalization;
 using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Routing;
+using MeshDev.Proxy.Forwarding;
 
 namespace MeshDev.Proxy.Discovery;
 

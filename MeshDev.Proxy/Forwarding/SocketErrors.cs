@@ -1,6 +1,7 @@
 using System.Net.Sockets;
+using Grpc.Core;
 
-namespace MeshDev.Proxy;
+namespace MeshDev.Proxy.Forwarding;
 
 /// <summary>Short, lower-case descriptions of socket failures for logs and readiness reasons.</summary>
 public static class SocketErrors
@@ -27,5 +28,23 @@ public static class SocketErrors
         }
 
         return null;
+    }
+
+    /// <summary>The most telling cause of a failure, e.g. "connection refused" rather than gRPC's generic wrapper.</summary>
+    public static string DescribeFailure(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current is RpcException rpc ? rpc.Status.DebugException ?? rpc.InnerException : current.InnerException)
+        {
+            if (current is SocketException socket)
+            {
+                return Describe(socket);
+            }
+        }
+
+        return exception switch
+        {
+            RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
+            _ => exception.Message,
+        };
     }
 }

@@ -19,11 +19,11 @@ public sealed class UpstreamClients : IDisposable
     private readonly ConcurrentDictionary<(bool Http2, TimeSpan ConnectTimeout, TimeSpan IdleTimeout, int MaxRequestsPerConnection), UpstreamClient> _tuned = new();
     private readonly Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? _connect;
 
-    /// <param name="tls">Set when the proxy has a workload identity: it opens every upstream connection and originates mTLS where the snapshot says so.</param>
-    public UpstreamClients(ProxyOptions options, Outbound.Tls.UpstreamTlsConnector? tls = null)
+    /// <param name="connector">Set when the proxy has a workload identity: it opens every upstream connection and originates mTLS where the snapshot says so.</param>
+    public UpstreamClients(ProxyOptions options, IHttpUpstreamConnector? connector = null)
     {
         _options = options;
-        _connect = tls is null ? null : tls.ConnectAsync;
+        _connect = connector is null ? null : connector.ConnectAsync;
         _http11 = new UpstreamClient(CreateInvoker(options), new ForwarderRequestConfig
         {
             Version = HttpVersion.Version11,

@@ -1,5 +1,4 @@
 using System.Security.Cryptography.X509Certificates;
-using MeshDev.Proxy.Discovery;
 
 namespace MeshDev.Proxy.Identity;
 
@@ -16,6 +15,6 @@ public static class MeshTrust
     /// The roots peers must chain to: the snapshot's trust bundle when it carries one (the control plane can announce
     /// a new root before it signs with it), else the bundle that came with the proxy's own certificate.
     /// </summary>
-    public static X509Certificate2Collection? Anchors(RuntimeSnapshot snapshot, WorkloadCertificate? certificate) =>
+    public static X509Certificate2Collection? Anchors(ISnapshotSecurity snapshot, WorkloadCertificate? certificate) =>
         snapshot.Security.TrustBundle ?? certificate?.CaTrustBundle;
 }

@@ -1,5 +1,5 @@
 using MeshDev.Proxy.Configuration;
-using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Forwarding;
 
 namespace MeshDev.Proxy.Identity;
 
@@ -50,7 +50,7 @@ public sealed class WorkloadCertificateRotator(
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks, Math.Max(ShortestRetry.Ticks, left.Ticks / 4)));
                 }
 
-                var reason = ControlPlaneClient.Describe(e);
+                var reason = SocketErrors.DescribeFailure(e);
                 store.Failed(reason, time.GetUtcNow() + delay);
                 logger.LogWarning(
                     "Could not get a workload certificate for {Identity} from the CA at {Address} (attempt {Attempt}): {Reason}. {Current}; retrying in {Delay:0.0} s.",

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MeshDev.Proxy.Configuration;
 
 namespace MeshDev.Proxy.Identity;
 

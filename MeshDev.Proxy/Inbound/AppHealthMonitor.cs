@@ -1,4 +1,5 @@
 using MeshDev.Proxy.Configuration;
+using MeshDev.Proxy.Forwarding;
 
 namespace MeshDev.Proxy.Inbound;
 

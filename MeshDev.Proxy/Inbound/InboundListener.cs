@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using MeshDev.Proxy.Configuration;
-using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Forwarding;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Telemetry;
@@ -26,7 +25,7 @@ public sealed class InboundListener : IListenerHandler
     private readonly ILogger<InboundListener> _logger;
     private readonly InboundPolicyEnforcer _policy;
 
-    public InboundListener(ProxyOptions options, IHttpForwarder forwarder, UpstreamClients clients, StatsRegistry stats, SnapshotStore snapshots, MeshTelemetry telemetry, ILogger<InboundListener> logger)
+    public InboundListener(ProxyOptions options, IHttpForwarder forwarder, UpstreamClients clients, StatsRegistry stats, ISnapshotSource<IInboundSnapshot> snapshots, MeshTelemetry telemetry, ILogger<InboundListener> logger)
     {
         _logger = logger;
         _telemetry = telemetry;

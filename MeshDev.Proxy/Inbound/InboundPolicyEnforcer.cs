@@ -1,4 +1,4 @@
-using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Inbound.Authorization;
 using MeshDev.Proxy.Telemetry;
 
@@ -10,7 +10,7 @@ namespace MeshDev.Proxy.Inbound;
 /// Envoy's local reply: 401 "Jwt verification fails" or 403 "RBAC: access denied". The same enforcer serves a
 /// sidecar's inbound listener and the gateway's listener.
 /// </summary>
-public sealed partial class InboundPolicyEnforcer(SnapshotStore snapshots, SecurityStats stats, int destinationPort, ILogger logger)
+public sealed partial class InboundPolicyEnforcer(ISnapshotSource<IInboundSnapshot> snapshots, SecurityStats stats, int destinationPort, ILogger logger)
 {
     public const string JwtFailureBody = "Jwt verification fails";
     public const string AccessDeniedBody = "RBAC: access denied";

@@ -8,6 +8,7 @@ using MeshDev.Proxy.Telemetry.Mesh;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using MeshDev.Proxy.Forwarding;
 
 namespace MeshDev.Proxy.Inbound;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using MeshDev.Proxy.Configuration;
-using MeshDev.Proxy.Inbound.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -10,7 +9,7 @@ namespace MeshDev.Proxy.Listeners;
 public static class KestrelListeners
 {
     /// <param name="inboundSecurity">Set when the proxy has a workload identity: the inbound listener (HTTP or TCP) then takes mTLS too.</param>
-    public static void Configure(KestrelServerOptions kestrel, ListenerDispatcher dispatcher, InboundConnectionSecurity? inboundSecurity = null)
+    public static void Configure(KestrelServerOptions kestrel, ListenerDispatcher dispatcher, IConnectionSecurity? inboundSecurity = null)
     {
         kestrel.AddServerHeader = false;
         if (inboundSecurity is not null)

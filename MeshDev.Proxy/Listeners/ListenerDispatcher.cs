@@ -7,8 +7,10 @@ namespace MeshDev.Proxy.Listeners;
 /// listener a request arrived on and therefore what serves it. TCP listeners get their connections from Kestrel
 /// directly (see <see cref="KestrelListeners"/>) and never reach this dispatch.
 /// </summary>
+/// <param name="admin">The admin listener, and <paramref name="health"/> the app-facing health listener: given apart
+/// from the traffic listeners because they serve the proxy itself, not the mesh.</param>
 public sealed class ListenerDispatcher(
-    IEnumerable<IListenerHandler> trafficListeners, IEnumerable<ITcpListenerHandler> tcpListeners, Admin.AdminListener admin, Admin.HealthListener? health = null)
+    IEnumerable<IListenerHandler> trafficListeners, IEnumerable<ITcpListenerHandler> tcpListeners, IListenerHandler admin, IListenerHandler? health = null)
 {
     private readonly FrozenDictionary<int, IListenerHandler> _byPort =
         trafficListeners.Append(admin).Concat(health is null ? [] : [health]).ToFrozenDictionary(h => h.Description.Port);

@@ -1,5 +1,4 @@
 using MeshDev.Core.Discovery;
-using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Forwarding;
 using MeshDev.Proxy.Routing;
 using MeshDev.Proxy.Telemetry;
@@ -23,7 +22,7 @@ public sealed class RequestMirror(UpstreamClients clients, ILogger<RequestMirror
 
     /// <summary>Starts the copy of a request whose body (if any) is buffered; returns at once.</summary>
     /// <returns>False when the copy could not be started (the body is streamed, or the mirror has no endpoint).</returns>
-    public async ValueTask<bool> TryMirrorAsync(HttpContext context, RouteMirror mirror, RuntimeSnapshot snapshot, ServiceProtocol fallbackProtocol, RequestBodyKind body, RouteStats routeStats)
+    public async ValueTask<bool> TryMirrorAsync(HttpContext context, RouteMirror mirror, IOutboundSnapshot snapshot, ServiceProtocol fallbackProtocol, RequestBodyKind body, RouteStats routeStats)
     {
         if (body is RequestBodyKind.Streamed or RequestBodyKind.Recorded
             || !snapshot.Clusters.TryGetValue(mirror.Service, out var cluster)

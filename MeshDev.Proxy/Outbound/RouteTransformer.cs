@@ -1,6 +1,7 @@
 using MeshDev.Proxy.Routing;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
+using MeshDev.Proxy.Forwarding;
 
 namespace MeshDev.Proxy.Outbound;
 

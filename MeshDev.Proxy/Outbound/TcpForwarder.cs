@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using MeshDev.Proxy.Configuration;
-using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Outbound.CircuitBreaking;
 using MeshDev.Proxy.Routing;
 using MeshDev.Proxy.Tcp;
 using MeshDev.Proxy.Telemetry;
 using MeshDev.Proxy.Telemetry.Mesh;
 using Microsoft.AspNetCore.Connections;
+using MeshDev.Proxy.Outbound.Clusters;
+using MeshDev.Proxy.Forwarding;
 
 namespace MeshDev.Proxy.Outbound;
 
@@ -22,7 +23,7 @@ namespace MeshDev.Proxy.Outbound;
 /// TCP metrics, as the source, with the endpoint it went to.
 /// </summary>
 public sealed class TcpForwarder(
-    SnapshotStore snapshots,
+    ISnapshotSource<IOutboundSnapshot> snapshots,
     ITcpUpstreamConnector connector,
     StatsRegistry stats,
     ITcpTelemetry telemetry,

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MeshDev.Proxy.Configuration;
 
 namespace MeshDev.Proxy.Routing;
 
@@ -52,6 +53,3 @@ public sealed class RegexCache
         }
     }
 }
-
-/// <summary>A snapshot that cannot be applied; the message is the NACK reason.</summary>
-public sealed class InvalidSnapshotException(string reason) : Exception(reason);

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Globalization;
+using MeshDev.Proxy.Forwarding;
 
 namespace MeshDev.Proxy.Routing;
 

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using MeshDev.Core.Config;
 using MeshDev.Core.Discovery;
+using MeshDev.Proxy.Configuration;
 
 namespace MeshDev.Proxy.Routing;
 

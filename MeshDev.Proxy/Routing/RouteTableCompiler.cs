@@ -1,4 +1,5 @@
 using MeshDev.Core.Discovery;
+using MeshDev.Proxy.Forwarding;
 
 namespace MeshDev.Proxy.Routing;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using MeshDev.Proxy.Routing;
 using Microsoft.AspNetCore.Http.Features;
+using MeshDev.Proxy.Forwarding;
 
 namespace MeshDev.Proxy.Telemetry;
 

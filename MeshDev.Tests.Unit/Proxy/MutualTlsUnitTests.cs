@@ -3,6 +3,7 @@ using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Routing;
 using Microsoft.Extensions.Configuration;
+using MeshDev.Proxy.Identity;
 
 namespace MeshDev.Tests.Proxy;
 

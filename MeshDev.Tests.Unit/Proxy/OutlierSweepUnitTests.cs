@@ -3,6 +3,8 @@ using MeshDev.Proxy.Outbound;
 using MeshDev.Proxy.Outbound.OutlierDetection;
 using MeshDev.Proxy.Routing;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Outbound.Clusters;
+using MeshDev.Proxy.Forwarding;
 
 namespace MeshDev.Tests.Proxy;
 

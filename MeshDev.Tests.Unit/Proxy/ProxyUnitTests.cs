@@ -2,11 +2,13 @@ using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Admin;
 using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Forwarding;
 using MeshDev.Proxy.Routing;
 using Microsoft.AspNetCore.Http;
 using MeshDev.Proxy.Outbound.LoadBalancing;
 using MeshDev.Proxy.Telemetry;
 using MeshDev.Tests.Proxy.Infrastructure;
+using MeshDev.Proxy.Outbound.Clusters;
 
 namespace MeshDev.Tests.Proxy;
 

@@ -5,6 +5,7 @@ using MeshDev.Proxy.Outbound.CircuitBreaking;
 using MeshDev.Proxy.Outbound.LoadBalancing;
 using MeshDev.Proxy.Outbound.OutlierDetection;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Outbound.Clusters;
 
 namespace MeshDev.Tests.Proxy;
 

@@ -4,6 +4,7 @@ using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Inbound.Authentication;
 using MeshDev.Proxy.Inbound.Authorization;
 using MeshDev.Proxy.Routing;
+using MeshDev.Proxy.Configuration;
 
 namespace MeshDev.Tests.Security;
 

@@ -8,6 +8,7 @@ using MeshDev.Proxy.Telemetry.Tracing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using MeshDev.Proxy.Outbound.Clusters;
 
 namespace MeshDev.Tests.Telemetry;
 

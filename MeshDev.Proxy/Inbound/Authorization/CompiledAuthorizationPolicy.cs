@@ -3,6 +3,7 @@ using System.Net;
 using MeshDev.Core.Config.Security;
 using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Routing;
+using MeshDev.Proxy.Configuration;
 
 namespace MeshDev.Proxy.Inbound.Authorization;
 

@@ -3,13 +3,14 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Configuration;
-using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Identity;
+using MeshDev.Proxy.Inbound;
 using MeshDev.Proxy.Telemetry;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
+using MeshDev.Proxy.Listeners;
 
 namespace MeshDev.Proxy.Inbound.Tls;
 
@@ -20,12 +21,12 @@ namespace MeshDev.Proxy.Inbound.Tls;
 /// The handshake is done here rather than by Kestrel's HTTPS middleware because one port takes both kinds. It runs in
 /// front of the HTTP layer on an HTTP service's listener and in front of the relay on a TCP service's.
 /// </summary>
-public sealed class InboundConnectionSecurity
+public sealed class InboundConnectionSecurity : IConnectionSecurity
 {
     private const byte TlsHandshakeRecord = 0x16;
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly SnapshotStore _snapshots;
+    private readonly ISnapshotSource<IInboundSnapshot> _snapshots;
     private readonly IWorkloadCertificateSource _certificates;
     private readonly InboundTlsStats _stats;
     private readonly ILogger<InboundConnectionSecurity> _logger;
@@ -35,7 +36,7 @@ public sealed class InboundConnectionSecurity
 
     public InboundConnectionSecurity(
         ProxyOptions options,
-        SnapshotStore snapshots,
+        ISnapshotSource<IInboundSnapshot> snapshots,
         IWorkloadCertificateSource certificates,
         StatsRegistry stats,
         ILogger<InboundConnectionSecurity> logger)

@@ -1,4 +1,4 @@
-using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Outbound.Clusters;
 
 namespace MeshDev.Proxy.Outbound.LoadBalancing;
 

@@ -1,5 +1,5 @@
 using MeshDev.Core.Discovery;
-using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Outbound.Clusters;
 
 namespace MeshDev.Proxy.Outbound.LoadBalancing;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using MeshDev.Core.Discovery;
-using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Outbound.Clusters;
 
 namespace MeshDev.Proxy.Outbound.LoadBalancing;
 

@@ -1,6 +1,6 @@
 using MeshDev.Core.Discovery;
-using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Outbound.Clusters;
 
 namespace MeshDev.Proxy.Outbound.OutlierDetection;
 

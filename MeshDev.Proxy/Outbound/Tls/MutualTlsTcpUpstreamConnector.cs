@@ -1,5 +1,7 @@
 using System.Net.Sockets;
-using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Configuration;
+using MeshDev.Proxy.Outbound.Clusters;
+using MeshDev.Proxy.Outbound;
 using MeshDev.Proxy.Tcp;
 
 namespace MeshDev.Proxy.Outbound.Tls;
@@ -10,7 +12,7 @@ namespace MeshDev.Proxy.Outbound.Tls;
 /// not DISABLE, is reached over mTLS and must present that SPIFFE ID; any other is reached in plaintext. No ALPN is
 /// offered: the bytes are the app's own protocol, which the peer sidecar relays as they come.
 /// </summary>
-public sealed class MutualTlsTcpUpstreamConnector(SnapshotStore snapshots, UpstreamTlsConnector tls) : ITcpUpstreamConnector
+public sealed class MutualTlsTcpUpstreamConnector(ISnapshotSource<IOutboundSnapshot> snapshots, UpstreamTlsConnector tls) : ITcpUpstreamConnector
 {
     public async ValueTask<ITcpDuplex> ConnectAsync(string cluster, UpstreamEndpoint endpoint, TimeSpan connectTimeout, CancellationToken cancellationToken)
     {

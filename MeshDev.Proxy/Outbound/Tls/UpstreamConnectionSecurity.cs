@@ -1,5 +1,6 @@
 using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Outbound.Clusters;
 
 namespace MeshDev.Proxy.Outbound.Tls;
 

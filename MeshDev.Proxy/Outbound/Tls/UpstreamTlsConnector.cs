@@ -3,9 +3,11 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Identity;
+using MeshDev.Proxy.Outbound;
 using MeshDev.Proxy.Telemetry;
+using MeshDev.Proxy.Forwarding;
 
 namespace MeshDev.Proxy.Outbound.Tls;
 
@@ -18,10 +20,10 @@ namespace MeshDev.Proxy.Outbound.Tls;
 /// and speaks the cluster's protocol over it: HTTP/2 by prior knowledge, which ALPN has agreed, or HTTP/1.1.
 /// </summary>
 public sealed class UpstreamTlsConnector(
-    SnapshotStore snapshots,
+    ISnapshotSource<IOutboundSnapshot> snapshots,
     IWorkloadCertificateSource certificates,
     StatsRegistry stats,
-    ILogger<UpstreamTlsConnector> logger)
+    ILogger<UpstreamTlsConnector> logger) : IHttpUpstreamConnector
 {
     private readonly ConcurrentDictionary<string, UpstreamTlsStats> _stats = new(StringComparer.Ordinal);
 
@@ -76,7 +78,7 @@ public sealed class UpstreamTlsConnector(
         Stream transport,
         string address,
         UpstreamTlsTarget target,
-        RuntimeSnapshot snapshot,
+        IOutboundSnapshot snapshot,
         List<SslApplicationProtocol>? applicationProtocols,
         CancellationToken cancellationToken)
     {

@@ -4,11 +4,11 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using MeshDev.Core.Identity;
 using MeshDev.Proxy.Configuration;
-using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Telemetry.AccessLog;
 using MeshDev.Proxy.Telemetry.Tracing;
 using Microsoft.AspNetCore.Http.Features;
+using MeshDev.Proxy.Telemetry;
 
 namespace MeshDev.Proxy.Telemetry.Mesh;
 
@@ -33,7 +33,7 @@ public sealed class MeshTelemetry
     private readonly string? _appAddress;
     private readonly ConcurrentDictionary<string, DestinationService> _services = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _clientSpanNames = new(StringComparer.Ordinal);
-    private readonly ConditionalWeakTable<UpstreamEndpoint, WorkloadLabels> _endpointLabels = new();
+    private readonly ConditionalWeakTable<IUpstreamPeer, WorkloadLabels> _endpointLabels = new();
 
     public MeshTelemetry(ProxyOptions options, IstioMetrics metrics, AccessLogWriter accessLog)
     {
@@ -140,7 +140,7 @@ public sealed class MeshTelemetry
         return request;
     }
 
-    internal Activity? StartTry(RequestTelemetry request, HttpContext context, string cluster, UpstreamEndpoint endpoint)
+    internal Activity? StartTry(RequestTelemetry request, HttpContext context, string cluster, IUpstreamPeer endpoint)
     {
         var name = _clientSpanNames.GetOrAdd(cluster, static (c, self) => $"{self.Service(c).Host}/*", this);
         var span = ProxySpans.Start(name, ActivityKind.Client, request.TryParent);
@@ -284,7 +284,7 @@ public sealed class MeshTelemetry
     /// Istio's source reporter: this workload, and the destination as the endpoint it was sent to describes it.
     /// Whether the hop was mutual TLS is the destination's to report; the source says "unknown", as Istio's does.
     /// </summary>
-    internal IstioLabelValues SourceLabels(string? service, UpstreamEndpoint? endpoint, string protocol)
+    internal IstioLabelValues SourceLabels(string? service, IUpstreamPeer? endpoint, string protocol)
     {
         var viaMutualTls = endpoint is { PeerIdentity.Length: > 0 };
         return new IstioLabelValues(
@@ -298,7 +298,7 @@ public sealed class MeshTelemetry
             WorkloadLabels.Unknown);
     }
 
-    private WorkloadLabels? Destination(UpstreamEndpoint endpoint) =>
+    private WorkloadLabels? Destination(IUpstreamPeer endpoint) =>
         _endpointLabels.GetValue(endpoint, e => WorkloadLabels.From(Core.MeshWorkloads.FromProxyId(e.ProxyId), _options.Namespace, e.Labels));
 
     private DestinationService Service(string cluster) =>

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Telemetry.Tracing;
 using Yarp.ReverseProxy.Forwarder;
+using MeshDev.Proxy.Telemetry;
 
 namespace MeshDev.Proxy.Telemetry.Mesh;
 
@@ -41,7 +41,7 @@ public sealed class RequestTelemetry
     public string Subset { get; private set; } = "";
 
     /// <summary>The endpoint of the last try; null when no try was made.</summary>
-    public UpstreamEndpoint? Endpoint { get; private set; }
+    public IUpstreamPeer? Endpoint { get; private set; }
 
     public int Tries { get; private set; }
 
@@ -86,7 +86,7 @@ public sealed class RequestTelemetry
     /// Starts the client span of one try to <paramref name="endpoint"/> and makes it the parent the upstream sees.
     /// Dispose the span when the try has ended.
     /// </summary>
-    public Activity? StartTry(HttpContext context, string cluster, UpstreamEndpoint endpoint)
+    public Activity? StartTry(HttpContext context, string cluster, IUpstreamPeer endpoint)
     {
         Tries++;
         Endpoint = endpoint;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using MeshDev.Core.Identity;
-using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Telemetry;
 
 namespace MeshDev.Proxy.Telemetry.Mesh;
 
@@ -17,7 +17,7 @@ public interface ITcpTelemetry
     /// A connection from the app to <paramref name="service"/> on a sidecar's outbound side (reporter "source"),
     /// relayed to <paramref name="endpoint"/>; null when none could be picked (close it with UH then).
     /// </summary>
-    TcpConnectionTelemetry OutboundOpened(string service, UpstreamEndpoint? endpoint);
+    TcpConnectionTelemetry OutboundOpened(string service, IUpstreamPeer? endpoint);
 
     /// <summary>
     /// A connection from a peer on the sidecar's inbound side (reporter "destination"). The peer is known by its
@@ -68,7 +68,7 @@ public sealed class TcpConnectionTelemetry
 
 public sealed class TcpTelemetry(MeshTelemetry mesh, IstioMetrics metrics) : ITcpTelemetry
 {
-    public TcpConnectionTelemetry OutboundOpened(string service, UpstreamEndpoint? endpoint) =>
+    public TcpConnectionTelemetry OutboundOpened(string service, IUpstreamPeer? endpoint) =>
         mesh.Enabled ? new TcpConnectionTelemetry(metrics, mesh.SourceLabels(service, endpoint, IstioLabels.ProtocolTcp)) : TcpConnectionTelemetry.None;
 
     public TcpConnectionTelemetry InboundOpened(X509Certificate2? peerCertificate) =>

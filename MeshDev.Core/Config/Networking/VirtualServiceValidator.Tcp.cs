@@ -1,9 +1,9 @@
 using MeshDev.Core.Discovery;
 
-namespace MeshDev.Core.Config;
+namespace MeshDev.Core.Config.Networking;
 
 /// <summary>A VirtualService's tcp[] routes, checked with the same helpers as its http[] routes.</summary>
-public sealed partial class ConfigValidator
+internal sealed partial class VirtualServiceValidator
 {
     private void CheckTcpRoutes(VirtualServiceResource vs, bool meshBound)
     {
@@ -23,7 +23,7 @@ public sealed partial class ConfigValidator
         foreach (var host in spec.Hosts.Where(h => !ServiceHost.IsWildcard(h)))
         {
             var service = ServiceHost.Resolve(host, vs.Metadata.Namespace).Service;
-            if (!_protocols.TryGetValue(service, out var protocol) || protocol == ServiceProtocol.Unspecified)
+            if (!services.Protocols.TryGetValue(service, out var protocol) || protocol == ServiceProtocol.Unspecified)
             {
                 continue;
             }
@@ -89,7 +89,7 @@ public sealed partial class ConfigValidator
     private HashSet<uint> ServicePortsOfHosts(VirtualServiceResource vs) =>
         vs.Spec.Hosts
             .Where(h => !ServiceHost.IsWildcard(h))
-            .Select(h => _servicePorts.TryGetValue(ServiceHost.Resolve(h, vs.Metadata.Namespace).Service, out var port) ? port : 0)
+            .Select(h => services.Ports.TryGetValue(ServiceHost.Resolve(h, vs.Metadata.Namespace).Service, out var port) ? port : 0)
             .Where(p => p != 0)
             .ToHashSet();
 

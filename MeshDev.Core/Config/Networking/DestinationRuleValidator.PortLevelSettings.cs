@@ -1,7 +1,7 @@
-namespace MeshDev.Core.Config;
+namespace MeshDev.Core.Config.Networking;
 
 // DestinationRule trafficPolicy.portLevelSettings and the cookie of a consistent hash.
-public sealed partial class ConfigValidator
+internal sealed partial class DestinationRuleValidator
 {
     private void CheckPortLevelSettings(DestinationRuleResource dr, IReadOnlyList<PortTrafficPolicySpec> settings, string path)
     {
@@ -109,7 +109,7 @@ public sealed partial class ConfigValidator
 
     private uint? ServicePortOf(DestinationRuleResource dr) =>
         dr.Spec.Host is { Length: > 0 } host && !ServiceHost.IsWildcard(host)
-        && _servicePorts.TryGetValue(ServiceHost.Resolve(host, dr.Metadata.Namespace).Service, out var port)
+        && services.Ports.TryGetValue(ServiceHost.Resolve(host, dr.Metadata.Namespace).Service, out var port)
             ? port
             : null;
 

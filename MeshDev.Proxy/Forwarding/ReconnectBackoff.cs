@@ -1,4 +1,4 @@
-namespace MeshDev.Proxy.Discovery;
+namespace MeshDev.Proxy.Forwarding;
 
 /// <summary>
 /// Exponential backoff with jitter for reconnecting to the control plane: 0.5 s doubling up to 5 s, each delay

@@ -1,6 +1,6 @@
 using MeshDev.Core.Identity;
 
-namespace MeshDev.Proxy.Identity;
+namespace MeshDev.Proxy.Configuration;
 
 /// <summary>
 /// Who the proxy is in the mesh and how it proves it to the certificate authority. Present only when the proxy was

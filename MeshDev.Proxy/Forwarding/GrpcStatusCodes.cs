@@ -1,4 +1,4 @@
-namespace MeshDev.Proxy.Routing;
+namespace MeshDev.Proxy.Forwarding;
 
 /// <summary>gRPC status codes by the names Istio's fault abort and Envoy's retry conditions use.</summary>
 public static class GrpcStatusCodes

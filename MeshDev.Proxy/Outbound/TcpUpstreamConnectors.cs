@@ -1,6 +1,7 @@
-using MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Outbound.Clusters;
+using MeshDev.Proxy.Tcp;
 
-namespace MeshDev.Proxy.Tcp;
+namespace MeshDev.Proxy.Outbound;
 
 /// <summary>
 /// Opens the hop from this proxy to a mesh endpoint (a peer sidecar's inbound listener) for a TCP connection. It is

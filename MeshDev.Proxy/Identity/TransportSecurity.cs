@@ -3,10 +3,9 @@ using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using MeshDev.Core.Discovery;
 using MeshDev.Core.Identity;
-using MeshDev.Proxy.Identity;
-using MeshDev.Proxy.Routing;
+using MeshDev.Proxy.Configuration;
 
-namespace MeshDev.Proxy.Discovery;
+namespace MeshDev.Proxy.Identity;
 
 /// <summary>
 /// The connection-security part of a snapshot, in the form handshakes read it: the trust bundle, the

@@ -5,7 +5,7 @@ using MeshDev.Proxy.Outbound.LoadBalancing;
 using MeshDev.Proxy.Outbound.OutlierDetection;
 using MeshDev.Proxy.Telemetry;
 
-namespace MeshDev.Proxy.Discovery;
+namespace MeshDev.Proxy.Outbound.Clusters;
 
 /// <summary>An upstream mesh service in the running snapshot: its endpoints, its subsets, and how to pick one.</summary>
 public sealed class UpstreamCluster

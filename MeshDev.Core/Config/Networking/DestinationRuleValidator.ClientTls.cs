@@ -1,6 +1,6 @@
-namespace MeshDev.Core.Config;
+namespace MeshDev.Core.Config.Networking;
 
-public sealed partial class ConfigValidator
+internal sealed partial class DestinationRuleValidator
 {
     /// <summary>
     /// DestinationRule trafficPolicy.tls: DISABLE (plaintext to the service) and ISTIO_MUTUAL (the mesh's own

@@ -1,12 +1,12 @@
-namespace MeshDev.Core.Config;
+namespace MeshDev.Core.Config.Networking;
 
 // VirtualService http[].redirect and http[].rewrite, with Istio's rules for combining them with the rest of a route.
-public sealed partial class ConfigValidator
+internal sealed partial class VirtualServiceValidator
 {
     /// <summary>The codes Envoy's redirect action can send; Istio drops a route with any other.</summary>
-    public static readonly IReadOnlyList<long> RedirectCodes = [301, 302, 303, 307, 308];
+    private static readonly IReadOnlyList<long> RedirectCodes = [301, 302, 303, 307, 308];
 
-    public static readonly IReadOnlyList<string> DerivePorts = ["FROM_PROTOCOL_DEFAULT", "FROM_REQUEST_PORT"];
+    private static readonly IReadOnlyList<string> DerivePorts = ["FROM_PROTOCOL_DEFAULT", "FROM_REQUEST_PORT"];
 
     private void CheckRedirectAndRewrite(VirtualServiceResource vs, HttpRouteSpec route, string path)
     {

@@ -1,4 +1,6 @@
-namespace MeshDev.Proxy.Discovery;
+using MeshDev.Proxy.Telemetry;
+
+namespace MeshDev.Proxy.Outbound.Clusters;
 
 /// <summary>One instance of an upstream service, as the current snapshot describes it.</summary>
 public sealed class UpstreamEndpoint(
@@ -8,7 +10,7 @@ public sealed class UpstreamEndpoint(
     bool healthy,
     EndpointLoad load,
     Outbound.OutlierDetection.EndpointOutlierState? outlier = null,
-    string peerIdentity = "")
+    string peerIdentity = "") : IUpstreamPeer
 {
     public string ProxyId { get; } = proxyId;
 
