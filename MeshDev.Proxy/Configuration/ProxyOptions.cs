@@ -78,6 +78,13 @@ public sealed record ProxyTuningOptions
     public TimeSpan HealthProbeInterval { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan HealthProbeTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Probes in a row that get no answer within the timeout before a healthy app counts as unhealthy, as a Kubernetes
+    /// probe's failureThreshold (3 by default): a busy machine can hold one answer back. A definite answer (an error
+    /// status, a refused connection) counts at once.
+    /// </summary>
+    public int HealthProbeMissesToFail { get; init; } = 3;
+
     /// <summary>Istio's default connect timeout.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

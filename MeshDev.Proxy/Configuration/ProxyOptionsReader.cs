@@ -149,6 +149,7 @@ public static class ProxyOptionsReader
         {
             HealthProbeInterval = Duration(configuration, "HealthProbeInterval", defaults.HealthProbeInterval),
             HealthProbeTimeout = Duration(configuration, "HealthProbeTimeout", defaults.HealthProbeTimeout),
+            HealthProbeMissesToFail = Count(configuration, "HealthProbeMissesToFail", defaults.HealthProbeMissesToFail),
             ConnectTimeout = Duration(configuration, "ConnectTimeout", defaults.ConnectTimeout),
             StreamIdleTimeout = Duration(configuration, "StreamIdleTimeout", defaults.StreamIdleTimeout),
         };
@@ -175,6 +176,21 @@ public static class ProxyOptionsReader
         }
 
         throw Error($"{key} is \"{value}\"; expected a positive number of seconds or a duration like 00:00:01", key);
+    }
+
+    /// <summary>A whole number of at least 1.</summary>
+    private static int Count(IConfiguration configuration, string name, int fallback)
+    {
+        var key = $"{TuningSection}:{name}";
+        var value = Optional(configuration, key);
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 1
+            ? count
+            : throw Error($"{key} is \"{value}\"; expected a whole number of at least 1", key);
     }
 
     /// <summary>An address peers can dial: an IP, neither a wildcard nor a name only this machine resolves.</summary>

@@ -6,12 +6,16 @@ namespace MeshDev.Proxy.Inbound;
 /// <summary>
 /// Probes the app behind the sidecar (App:Address + App:HealthPath) on a fixed interval, in the app's own protocol,
 /// and raises <see cref="Changed"/> when the answer flips, which the control plane hears about. A TCP app speaks no
-/// HTTP, so its probe is a TCP connect to its port, as a Kubernetes tcpSocket probe is.
+/// HTTP, so its probe is a TCP connect to its port, as a Kubernetes tcpSocket probe is. A healthy app turns unhealthy
+/// at once on a definite answer (an error status, a refused connection), but only after
+/// <see cref="ProxyTuningOptions.HealthProbeMissesToFail"/> probes in a row go unanswered: on a loaded machine one slow
+/// answer would otherwise take the instance out of load balancing for a second.
 /// </summary>
 public sealed class AppHealthMonitor(ProxyOptions options, TimeProvider time, ILogger<AppHealthMonitor> logger) : BackgroundService
 {
     private readonly InboundOptions _inbound = options.Inbound ?? throw new InvalidOperationException("App health is probed in sidecar mode only.");
     private volatile AppHealth _current = new(false, "not probed yet", null);
+    private int _missesInARow;
 
     public AppHealth Current => _current;
 
@@ -37,7 +41,8 @@ public sealed class AppHealthMonitor(ProxyOptions options, TimeProvider time, IL
         {
             do
             {
-                Update(await ProbeAsync(client, stoppingToken));
+                var (health, missed) = await ProbeAsync(client, stoppingToken);
+                Update(health, missed);
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
@@ -46,7 +51,8 @@ public sealed class AppHealthMonitor(ProxyOptions options, TimeProvider time, IL
         }
     }
 
-    private async Task<AppHealth> ProbeAsync(HttpMessageInvoker client, CancellationToken stoppingToken)
+    /// <returns>The answer, and whether the probe got none within its timeout.</returns>
+    private async Task<(AppHealth Health, bool Missed)> ProbeAsync(HttpMessageInvoker client, CancellationToken stoppingToken)
     {
         var timeout = options.Tuning.HealthProbeTimeout;
         if (ServiceProtocols.IsTcp(_inbound.Protocol))
@@ -65,39 +71,47 @@ public sealed class AppHealthMonitor(ProxyOptions options, TimeProvider time, IL
         {
             using var response = await client.SendAsync(request, probeTimeout.Token);
             var code = (int)response.StatusCode;
-            return new AppHealth(response.IsSuccessStatusCode, $"HTTP {code}", time.GetUtcNow());
+            return (new AppHealth(response.IsSuccessStatusCode, $"HTTP {code}", time.GetUtcNow()), false);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
-            return new AppHealth(false, $"no answer within {timeout.TotalSeconds:0.0} s", time.GetUtcNow());
+            return (new AppHealth(false, $"no answer within {timeout.TotalSeconds:0.0} s", time.GetUtcNow()), true);
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
             // Whatever goes wrong with a probe is an unhealthy answer, never a reason to stop probing.
-            return new AppHealth(false, SocketErrors.Find(e) ?? e.Message, time.GetUtcNow());
+            return (new AppHealth(false, SocketErrors.Find(e) ?? e.Message, time.GetUtcNow()), false);
         }
     }
 
-    private async Task<AppHealth> ProbeTcpAsync(TimeSpan timeout, CancellationToken stoppingToken)
+    private async Task<(AppHealth Health, bool Missed)> ProbeTcpAsync(TimeSpan timeout, CancellationToken stoppingToken)
     {
         try
         {
             await using var connection = await Tcp.TcpConnect.ConnectAsync(Tcp.TcpConnect.FromUri(_inbound.AppAddress), timeout, stoppingToken);
-            return new AppHealth(true, "TCP connect succeeded", time.GetUtcNow());
+            return (new AppHealth(true, "TCP connect succeeded", time.GetUtcNow()), false);
         }
         catch (TimeoutException)
         {
-            return new AppHealth(false, $"no connection within {timeout.TotalSeconds:0.0} s", time.GetUtcNow());
+            return (new AppHealth(false, $"no connection within {timeout.TotalSeconds:0.0} s", time.GetUtcNow()), true);
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            return new AppHealth(false, SocketErrors.Describe(e), time.GetUtcNow());
+            return (new AppHealth(false, SocketErrors.Describe(e), time.GetUtcNow()), false);
         }
     }
 
-    private void Update(AppHealth health)
+    private void Update(AppHealth health, bool missed)
     {
+        _missesInARow = missed ? _missesInARow + 1 : 0;
         var previous = _current;
+        if (missed && previous.Healthy && _missesInARow < options.Tuning.HealthProbeMissesToFail)
+        {
+            logger.LogDebug("App {HealthUri} missed a probe ({Detail}); {Misses} of {Limit} in a row before it counts as unhealthy.",
+                Target, health.Detail, _missesInARow, options.Tuning.HealthProbeMissesToFail);
+            return;
+        }
+
         _current = health;
         if (previous.Healthy == health.Healthy && previous.CheckedAt is not null)
         {

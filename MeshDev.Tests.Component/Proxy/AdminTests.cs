@@ -44,6 +44,49 @@ public sealed class AdminTests
     }
 
     /// <summary>
+    /// An app that is slow to answer one probe, as on a loaded machine, stays in load balancing; one that stays silent
+    /// for three probes in a row (Kubernetes' failureThreshold) is reported unhealthy, and a definite answer needs no
+    /// such patience (see the test above).
+    /// </summary>
+    [Fact]
+    public async Task A_probe_without_an_answer_counts_only_when_three_in_a_row_go_unanswered()
+    {
+        var stalls = 0;
+        var probes = 0;
+        await using var app = await TestBackend.StartAsync(async c =>
+        {
+            Interlocked.Increment(ref probes);
+            if (Volatile.Read(ref stalls) > 0)
+            {
+                Interlocked.Decrement(ref stalls);
+                await Task.Delay(TimeSpan.FromSeconds(2), c.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        });
+        await using var controlPlane = await ScriptedControlPlane.StartAsync(_ => Snapshots.Of("v1"));
+        await using var proxy = await ProxyProcess.StartAsync(ProxySettings.Sidecar("reviews-1", "reviews", controlPlane.Address, app.Url)
+            .Set("Mesh:Proxy:HealthProbeTimeout", "0.3"));
+        var stream = await controlPlane.NextStreamAsync("reviews-1");
+        await stream.NextAckAsync();
+        await proxy.WaitUntilAsync(async () => (await proxy.GetAdminAsync("/ready")).Status == HttpStatusCode.OK, "/ready to answer 200");
+
+        // Two stalled probes: still healthy, and ready throughout.
+        Volatile.Write(ref stalls, 2);
+        var before = Volatile.Read(ref probes);
+        await proxy.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref stalls) == 0 && Volatile.Read(ref probes) >= before + 3),
+            "two stalled probes and an answered one");
+        Assert.Equal(HttpStatusCode.OK, (await proxy.GetAdminAsync("/ready")).Status);
+        // Nothing was reported: a report would have been on the stream before the answered probe that followed it.
+        await Assert.ThrowsAsync<TimeoutException>(() =>
+            stream.NextAsync(m => m.Health is { Healthy: false }, "an unhealthy report", TimeSpan.FromMilliseconds(300)));
+
+        // Three in a row: unhealthy, reported to the control plane with the reason.
+        Volatile.Write(ref stalls, 3);
+        var unhealthy = (await stream.NextAsync(m => m.Health is { Healthy: false }, "an unhealthy report")).Health;
+        Assert.Equal("no answer within 0.3 s", unhealthy.Detail);
+        Assert.Equal(0, Volatile.Read(ref stalls));
+    }
+
+    /// <summary>
     /// A sidecar as a pod runs it: the inbound listener binds every interface and registers the pod's IP (here
     /// 127.0.0.2, an address other than the admin's), and the health port answers a kubelet's probes on any address
     /// while the admin listener stays on 127.0.0.1. The startup probe's path passes once the proxy itself has started,

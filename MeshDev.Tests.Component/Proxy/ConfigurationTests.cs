@@ -28,6 +28,7 @@ public sealed class ConfigurationTests
     [InlineData("Mesh:ControlPlane:Address", "https://cp:15010", "Mesh:ControlPlane:Address is \"https://cp:15010\"; expected an http:// URL")]
     [InlineData("Mesh:Outbound:ratings:Port", "", "Mesh:Outbound:ratings:Port is required in sidecar mode")]
     [InlineData("Mesh:Proxy:HealthProbeInterval", "soon", "Mesh:Proxy:HealthProbeInterval is \"soon\"")]
+    [InlineData("Mesh:Proxy:HealthProbeMissesToFail", "0", "Mesh:Proxy:HealthProbeMissesToFail is \"0\"; expected a whole number of at least 1")]
     public void Invalid_values_are_refused_with_the_key_and_the_reason(string key, string value, string message)
     {
         var values = SidecarValues();
