@@ -7,6 +7,7 @@ using MeshDev.ControlPlane.Push;
 using MeshDev.ControlPlane.Push.Security;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.ControlPlane.Telemetry;
+using MeshDev.Core.Api;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

@@ -1,6 +1,7 @@
 using MeshDev.ControlPlane.Registry;
 using MeshDev.ControlPlane.Telemetry;
 using MeshDev.Core;
+using MeshDev.Core.Api;
 using MeshDev.Core.Discovery;
 
 namespace MeshDev.ControlPlane.Api;
