@@ -7,6 +7,7 @@ using MeshDev.ControlPlane.Push.Compiling;
 using MeshDev.ControlPlane.Push.Delivery;
 using MeshDev.ControlPlane.Registry;
 using MeshDev.ControlPlane.Telemetry;
+using MeshDev.Core.Api;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Eventing;
+using MeshDev.Core.Api;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -48,10 +49,10 @@ internal static class MeshProxyStatusPublisher
         using var timer = new PeriodicTimer(Interval);
         do
         {
-            JsonElement[] proxies;
+            ProxyResponse[] proxies;
             try
             {
-                proxies = await client.GetFromJsonAsync<JsonElement[]>("/api/v1/proxies", stopping) ?? [];
+                proxies = await client.GetFromJsonAsync("/api/v1/proxies", MeshApiJsonContext.Default.ProxyResponseArray, stopping) ?? [];
             }
             catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or JsonException && !stopping.IsCancellationRequested)
             {
@@ -62,14 +63,12 @@ internal static class MeshProxyStatusPublisher
 
             foreach (var proxy in proxies)
             {
-                var id = proxy.GetProperty("id").GetString();
+                var id = proxy.Id;
                 if (id is null || model.Resources.FirstOrDefault(r => r.Name == id && r is MeshSidecarResource or MeshGatewayResource) is not { } resource)
                 {
                     continue;
                 }
-                var acked = proxy.TryGetProperty("ackedVersion", out var a) ? a.GetString() : null;
-                long? configVersion = proxy.TryGetProperty("configVersion", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : null;
-                var inSync = proxy.TryGetProperty("inSync", out var s) && s.ValueKind == JsonValueKind.True;
+                var (acked, configVersion, inSync) = (proxy.AckedVersion, proxy.ConfigVersion, proxy.InSync);
                 if (published.TryGetValue(id, out var last) && last == (acked, configVersion, inSync))
                 {
                     continue;

@@ -60,7 +60,7 @@ public static class MeshSidecarBuilderExtensions
         // profile would only make instances of one project (reviews-v1, -v2, -v3) collide on it.
         app.WithEndpoint(appEndpointName, endpoint => endpoint.Port = null, createIfNotExists: false);
         var appEndpoint = app.Resource.GetEndpoint(appEndpointName);
-        var sidecarName = $"{app.Resource.Name}-sidecar";
+        var sidecarName = MeshWorkloads.SidecarProxyId(app.Resource.Name);
         var identity = MeshIdentity.For(mesh.Resource, mesh.Resource.Namespace, serviceAccount ?? service, sidecarName);
         var sidecar = new MeshSidecarResource(
             sidecarName, MeshBinaries.DotnetHost, app.ApplicationBuilder.AppHostDirectory,

@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using MeshDev.Core.Api;
 
 namespace MeshDev.Hosting;
 
@@ -69,7 +71,7 @@ internal static class MeshTrafficCommands
                 if (subset is null)
                 {
                     return CommandResults.Failure(
-                        $"DestinationRule {rule.GetProperty("metadata").GetProperty("namespace").GetString()}/{rule.GetProperty("metadata").GetProperty("name").GetString()} " +
+                        $"DestinationRule {rule.Metadata.Namespace}/{rule.Metadata.Name} " +
                         $"for '{sidecar.Service}' has no subset with labels version={version}; add one, or delete that rule, and try again.");
                 }
             }
@@ -99,14 +101,14 @@ internal static class MeshTrafficCommands
         return CommandResults.Success();
     }
 
-    private static async Task<JsonElement?> FindUserDestinationRuleAsync(HttpClient client, string service, CancellationToken cancellationToken)
+    private static async Task<ResourceResponse?> FindUserDestinationRuleAsync(HttpClient client, string service, CancellationToken cancellationToken)
     {
-        var config = await client.GetFromJsonAsync<JsonElement>("/api/v1/config?kind=DestinationRule", cancellationToken);
-        foreach (var rule in config.GetProperty("resources").EnumerateArray())
+        var config = await client.GetFromJsonAsync("/api/v1/config?kind=DestinationRule", MeshApiJsonContext.Default.ConfigListResponse, cancellationToken)
+            ?? throw new JsonException("The control plane answered null for its config.");
+        foreach (var rule in config.Resources)
         {
-            var name = rule.GetProperty("metadata").GetProperty("name").GetString();
-            var host = rule.GetProperty("spec").TryGetProperty("host", out var h) ? h.GetString() : null;
-            if (name != ResourceName(service) && host is not null && (host == service || host.StartsWith(service + ".", StringComparison.Ordinal)))
+            var host = rule.Spec["host"]?.GetValue<string>();
+            if (rule.Metadata.Name != ResourceName(service) && host is not null && (host == service || host.StartsWith(service + ".", StringComparison.Ordinal)))
             {
                 return rule;
             }
@@ -114,19 +116,20 @@ internal static class MeshTrafficCommands
         return null;
     }
 
-    private static string? SubsetFor(JsonElement rule, string version)
+    // The spec is Istio's DestinationRule as the user wrote it, so it stays JSON.
+    private static string? SubsetFor(ResourceResponse rule, string version)
     {
-        if (!rule.GetProperty("spec").TryGetProperty("subsets", out var subsets))
+        if (rule.Spec["subsets"] is not JsonArray subsets)
         {
             return null;
         }
-        foreach (var subset in subsets.EnumerateArray())
+        foreach (var subset in subsets.OfType<JsonObject>())
         {
-            if (subset.TryGetProperty("labels", out var labels)
-                && labels.EnumerateObject().Count() == 1
-                && labels.TryGetProperty("version", out var v) && v.GetString() == version)
+            if (subset["labels"] is JsonObject labels
+                && labels.Count == 1
+                && labels["version"] is JsonValue v && v.GetValue<string>() == version)
             {
-                return subset.GetProperty("name").GetString();
+                return subset["name"]?.GetValue<string>();
             }
         }
         return null;
@@ -209,16 +212,18 @@ internal static class MeshTrafficCommands
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         try
         {
-            var json = JsonDocument.Parse(body).RootElement;
-            var messages = json.TryGetProperty("messages", out var list)
-                ? string.Join("; ", list.EnumerateArray().Select(m => $"{m.GetProperty("field").GetString()}: {m.GetProperty("message").GetString()}"))
-                : "";
-            return $"{json.GetProperty("error").GetString()} {messages}".Trim();
+            // {"error"} or, for refused config, {"error","messages":[...]}.
+            if (JsonSerializer.Deserialize(body, MeshApiJsonContext.Default.ConfigErrorResponse) is { Error: { } error } refusal)
+            {
+                var messages = refusal.Messages is { } list ? string.Join("; ", list.Select(m => $"{m.Field}: {m.Message}")) : "";
+                return $"{error} {messages}".Trim();
+            }
         }
-        catch (Exception exception) when (exception is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (JsonException)
         {
-            return $"HTTP {(int)response.StatusCode}: {body}";
         }
+
+        return $"HTTP {(int)response.StatusCode}: {body}";
     }
 
     internal static string ResourceName(string service) => $"aspire-{service}";

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using MeshDev.Cli.Manifests;
 using MeshDev.Cli.Output;
+using MeshDev.Core.Api;
 
 namespace MeshDev.Cli.Commands;
 
@@ -27,14 +28,14 @@ public static class AnalyzeCommand
         {
             var response = await context.Api.PostYamlAsync(
                 $"api/v1/analyze?source={Uri.EscapeDataString(file.Source)}", file.Content, cancellationToken);
-            if (!response.IsSuccess || response.Body?["valid"] is not JsonValue validity)
+            if (!response.IsSuccess || response.Body?["valid"] is not JsonValue || response.TryRead(MeshApiJsonContext.Default.AnalyzeResponse) is not { } analysis)
             {
                 throw new MeshctlException($"the control plane could not analyze {file.Source} (HTTP {(int)response.Status}): {response.ErrorText}");
             }
 
-            var messages = ConfigMessages.Of(response.Body).ToList();
+            var messages = analysis.Messages ?? [];
             // The control plane's verdict counts; a message marked as an error also fails the run.
-            var fileValid = validity.GetValue<bool>() && !messages.Any(ConfigMessages.IsError);
+            var fileValid = analysis.Valid && !messages.Any(ConfigMessages.IsError);
             valid &= fileValid;
             results.Add(new JsonObject { ["source"] = file.Source, ["valid"] = fileValid, ["messages"] = response.Body["messages"]?.DeepClone() ?? new JsonArray() });
 

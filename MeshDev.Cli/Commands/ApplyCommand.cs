@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using MeshDev.Cli.Manifests;
 using MeshDev.Cli.Output;
+using MeshDev.Core.Api;
 
 namespace MeshDev.Cli.Commands;
 
@@ -37,10 +38,13 @@ public static class ApplyCommand
                 foreach (var item in (response.Body?["applied"] as JsonArray ?? []).OfType<JsonObject>())
                 {
                     applied.Add(item.DeepClone());
-                    if (context.Format == OutputFormat.Table)
+                }
+
+                if (context.Format == OutputFormat.Table)
+                {
+                    foreach (var item in response.TryRead(MeshApiJsonContext.Default.ApplyResponse)?.Applied ?? [])
                     {
-                        await context.Out.WriteLineAsync(
-                            $"{ResourceKinds.Qualified((string?)item["kind"] ?? "?", (string?)item["name"] ?? "?")} {(string?)item["action"]}");
+                        await context.Out.WriteLineAsync($"{ResourceKinds.Qualified(item.Kind ?? "?", item.Name ?? "?")} {item.Action}");
                     }
                 }
 
@@ -49,9 +53,10 @@ public static class ApplyCommand
             }
 
             exitCode = ExitCodes.Failed;
-            if (response.Status == HttpStatusCode.BadRequest && ConfigMessages.Of(response.Body).Any())
+            if (response.Status == HttpStatusCode.BadRequest
+                && response.TryRead(MeshApiJsonContext.Default.ConfigErrorResponse)?.Messages is { Count: > 0 } messages)
             {
-                foreach (var message in ConfigMessages.Of(response.Body))
+                foreach (var message in messages)
                 {
                     await context.Error.WriteLineAsync(ConfigMessages.Format(message, file.Source));
                 }

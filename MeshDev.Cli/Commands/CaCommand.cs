@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using MeshDev.Cli.Output;
+using MeshDev.Core.Api;
 
 namespace MeshDev.Cli.Commands;
 
@@ -17,22 +18,24 @@ public static class CaCommand
         var root = new Command("root", "The CA's trust domain, root (generated or user-supplied) and what it signed and refused");
         CommandAction.Set(root, options, console, async (_, context, ct) =>
         {
-            var ca = ProxyLookup.Expect<JsonObject>(await context.Api.GetAsync("api/v1/ca", ct), "the certificate authority");
-            Print(context, ca, () => SecretTables.Authority(ca));
+            var response = await context.Api.GetAsync("api/v1/ca", ct);
+            var ca = ProxyLookup.Expect(response, MeshApiJsonContext.Default.CaResponse, "the certificate authority");
+            Print(context, response.Body!, () => SecretTables.Authority(ca));
             return ExitCodes.Success;
         });
 
         var certificates = new Command("certificates", "The latest certificate issued to each proxy: identity, serial, validity, renewals");
         CommandAction.Set(certificates, options, console, async (_, context, ct) =>
         {
-            var issued = ProxyLookup.Expect<JsonArray>(await context.Api.GetAsync("api/v1/certificates", ct), "the issued certificates");
-            if (issued.Count == 0 && context.Format == OutputFormat.Table)
+            var response = await context.Api.GetAsync("api/v1/certificates", ct);
+            var issued = ProxyLookup.Expect(response, MeshApiJsonContext.Default.IssuedCertificateResponseArray, "the issued certificates");
+            if (issued.Length == 0 && context.Format == OutputFormat.Table)
             {
                 await context.Error.WriteLineAsync("No certificates issued.");
                 return ExitCodes.Success;
             }
 
-            Print(context, issued, () => SecretTables.Issued(issued));
+            Print(context, response.Body!, () => SecretTables.Issued(issued));
             return ExitCodes.Success;
         });
 

@@ -60,10 +60,10 @@ public static class ProxyConfigCommand
     /// <summary>A JSON page of the proxy's admin listener, found through the admin URL the proxy registered with the control plane.</summary>
     internal static async Task<JsonObject> ReadAdminAsync(CommandContext context, string proxyId, string path, string what, CancellationToken cancellationToken)
     {
-        var proxy = await ProxyLookup.GetAsync(context, proxyId, cancellationToken);
-        if ((string?)proxy["adminUrl"] is not { Length: > 0 } adminUrl || !Uri.TryCreate(adminUrl, UriKind.Absolute, out var admin))
+        var proxy = await ProxyLookup.GetProxyAsync(context, proxyId, cancellationToken);
+        if (proxy.AdminUrl is not { Length: > 0 } adminUrl || !Uri.TryCreate(adminUrl, UriKind.Absolute, out var admin))
         {
-            throw new MeshctlException($"proxy '{proxyId}' reported no usable admin URL ({(string?)proxy["adminUrl"] ?? "none"})");
+            throw new MeshctlException($"proxy '{proxyId}' reported no usable admin URL ({proxy.AdminUrl ?? "none"})");
         }
 
         var response = await context.Api.GetElsewhereAsync(new Uri(admin, path), $"the admin listener of proxy '{proxyId}'", cancellationToken);

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using MeshDev.Cli.Output;
+using MeshDev.Core.Api;
 
 namespace MeshDev.Cli.Commands;
 
@@ -14,21 +16,31 @@ public static class ProxyStatusCommand
         var command = new Command("proxy-status", "Show every proxy and whether it runs the config last sent to it") { proxy };
         CommandAction.Set(command, options, console, async (parse, context, ct) =>
         {
-            var proxies = parse.GetValue(proxy) is { } id
-                ? [await ProxyLookup.GetAsync(context, id, ct)]
-                : ProxyLookup.Expect<JsonArray>(await context.Api.GetAsync("api/v1/proxies", ct), "the proxies").OfType<JsonObject>().ToList();
+            IReadOnlyList<ProxyResponse> proxies;
+            JsonArray answer;
+            if (parse.GetValue(proxy) is { } id)
+            {
+                var response = await ProxyLookup.GetAsync(context, id, ct);
+                proxies = [ProxyLookup.Expect(response, MeshApiJsonContext.Default.ProxyResponse, $"proxy '{id}'")];
+                answer = [response.Body!.DeepClone()];
+            }
+            else
+            {
+                var response = await context.Api.GetAsync("api/v1/proxies", ct);
+                proxies = ProxyLookup.Expect(response, MeshApiJsonContext.Default.ProxyResponseArray, "the proxies");
+                answer = (JsonArray)response.Body!.DeepClone();
+            }
 
             if (context.Format != OutputFormat.Table)
             {
-                StructuredWriter.Write(context.Out, context.Format, new JsonArray(proxies.Select(p => (JsonNode?)p.DeepClone()).ToArray()));
+                StructuredWriter.Write(context.Out, context.Format, answer);
                 return ExitCodes.Success;
             }
 
             var table = new Table("NAME", "SERVICE", "MODE", "CONNECTED", "SENT", "ACKED", "STATUS");
-            foreach (var p in proxies.OrderBy(p => (string?)p["id"], StringComparer.Ordinal))
+            foreach (var p in proxies.OrderBy(p => p.Id, StringComparer.Ordinal))
             {
-                table.Add((string?)p["id"], (string?)p["service"], (string?)p["mode"], Flag(p["connected"]),
-                    (string?)p["sentVersion"], (string?)p["ackedVersion"], Status(p));
+                table.Add(p.Id, p.Service, p.Mode, p.Connected ? "yes" : "no", p.SentVersion, p.AckedVersion, Status(p));
             }
 
             table.WriteTo(context.Out);
@@ -42,26 +54,23 @@ public static class ProxyStatusCommand
     /// history, so only a NACK of the current version counts). STALE: anything else — nothing sent yet, no answer
     /// yet, or disconnected.
     /// </summary>
-    public static string Status(JsonObject proxy)
+    public static string Status(ProxyResponse proxy)
     {
-        var sent = (string?)proxy["sentVersion"];
-        if (proxy["lastNack"] is JsonObject nack && sent is not null && (string?)nack["version"] == sent && (string?)proxy["ackedVersion"] != sent)
+        var sent = proxy.SentVersion;
+        if (proxy.LastNack is { } nack && sent is not null && nack.Version == sent && proxy.AckedVersion != sent)
         {
-            return $"NACKED: {(string?)nack["reason"]}";
+            return $"NACKED: {nack.Reason}";
         }
 
-        return proxy["inSync"] is JsonValue inSync && inSync.TryGetValue<bool>(out var synced) && synced && proxy["connected"]?.GetValue<bool>() != false
-            ? "SYNCED"
-            : "STALE";
+        return proxy.InSync && proxy.Connected ? "SYNCED" : "STALE";
     }
-
-    private static string Flag(JsonNode? value) => value is JsonValue v && v.TryGetValue<bool>(out var b) ? (b ? "yes" : "no") : "?";
 }
 
 /// <summary>GET /api/v1/proxies/{id}, with an unknown id reported by name.</summary>
 public static class ProxyLookup
 {
-    public static async Task<JsonObject> GetAsync(CommandContext context, string id, CancellationToken cancellationToken)
+    /// <summary>The answer for proxy <paramref name="id"/>; read it with <see cref="Expect{T}"/>.</summary>
+    public static async Task<Api.ApiResponse> GetAsync(CommandContext context, string id, CancellationToken cancellationToken)
     {
         var response = await context.Api.GetAsync($"api/v1/proxies/{Uri.EscapeDataString(id)}", cancellationToken);
         if (response.Status == HttpStatusCode.NotFound)
@@ -69,11 +78,16 @@ public static class ProxyLookup
             throw new MeshctlException($"no proxy named '{id}' is registered with the control plane at {context.Api.BaseAddress.ToString().TrimEnd('/')}");
         }
 
-        return Expect<JsonObject>(response, $"proxy '{id}'");
+        return response;
     }
 
-    public static T Expect<T>(Api.ApiResponse response, string what) where T : JsonNode =>
-        response.IsSuccess && response.Body is T body
+    /// <summary>The proxy the control plane returned for <paramref name="id"/>.</summary>
+    public static async Task<ProxyResponse> GetProxyAsync(CommandContext context, string id, CancellationToken cancellationToken) =>
+        Expect(await GetAsync(context, id, cancellationToken), MeshApiJsonContext.Default.ProxyResponse, $"proxy '{id}'");
+
+    /// <summary>A successful answer of the API's shape <typeparamref name="T"/>, or an error naming <paramref name="what"/>.</summary>
+    public static T Expect<T>(Api.ApiResponse response, JsonTypeInfo<T> type, string what) where T : class =>
+        response.IsSuccess && response.TryRead(type) is { } body
             ? body
             : throw new MeshctlException($"the control plane did not return {what} (HTTP {(int)response.Status}): {response.ErrorText}");
 }

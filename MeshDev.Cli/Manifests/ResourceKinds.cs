@@ -1,3 +1,6 @@
+using MeshDev.Core.Config;
+using MeshDev.Core.Config.Security;
+
 namespace MeshDev.Cli.Manifests;
 
 /// <summary>An Istio kind as meshctl names it: the API's kind, its API group, and the names a user may type.</summary>
@@ -7,17 +10,23 @@ public sealed record ResourceKind(string Kind, string Group, params string[] Ali
     public string QualifiedName => $"{Kind.ToLowerInvariant()}.{Group}";
 }
 
+/// <summary>The kinds MeshDev reads (<see cref="ConfigKinds.Kinds"/>, in that order) with the names kubectl gives them.</summary>
 public static class ResourceKinds
 {
-    public static readonly ResourceKind VirtualService = new("VirtualService", "networking.istio.io", "virtualservice", "virtualservices", "vs");
-    public static readonly ResourceKind DestinationRule = new("DestinationRule", "networking.istio.io", "destinationrule", "destinationrules", "dr");
-    public static readonly ResourceKind Gateway = new("Gateway", "networking.istio.io", "gateway", "gateways", "gw");
-    public static readonly ResourceKind PeerAuthentication = new("PeerAuthentication", "security.istio.io", "peerauthentication", "peerauthentications", "pa");
-    public static readonly ResourceKind AuthorizationPolicy = new("AuthorizationPolicy", "security.istio.io", "authorizationpolicy", "authorizationpolicies", "ap");
-    public static readonly ResourceKind RequestAuthentication = new("RequestAuthentication", "security.istio.io", "requestauthentication", "requestauthentications", "ra");
+    // The plural and short names kubectl accepts for Istio's kinds; the lower-case kind is accepted too.
+    private static readonly Dictionary<string, (string Plural, string Short)> KubectlNames = new(StringComparer.Ordinal)
+    {
+        [VirtualServiceResource.KindName] = ("virtualservices", "vs"),
+        [DestinationRuleResource.KindName] = ("destinationrules", "dr"),
+        [GatewayResource.KindName] = ("gateways", "gw"),
+        [PeerAuthenticationResource.KindName] = ("peerauthentications", "pa"),
+        [AuthorizationPolicyResource.KindName] = ("authorizationpolicies", "ap"),
+        [RequestAuthenticationResource.KindName] = ("requestauthentications", "ra"),
+    };
 
     public static IReadOnlyList<ResourceKind> All { get; } =
-        [VirtualService, DestinationRule, Gateway, PeerAuthentication, AuthorizationPolicy, RequestAuthentication];
+        [.. ConfigKinds.Kinds.Select(kind => new ResourceKind(
+            kind, ConfigKinds.ApiGroupOf(kind), kind.ToLowerInvariant(), KubectlNames[kind].Plural, KubectlNames[kind].Short))];
 
     /// <summary>The kinds `get` and `delete` accept by name, as listed in help.</summary>
     public static string Names => string.Join(", ", All.Select(k => string.Join("/", k.Aliases.Skip(1))));

@@ -1,5 +1,7 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using MeshDev.Core.Api;
 
 namespace MeshDev.Cli.Output;
 
@@ -10,18 +12,18 @@ namespace MeshDev.Cli.Output;
 /// </summary>
 public static class ConfigMessages
 {
-    public static IEnumerable<JsonObject> Of(JsonNode? body) =>
-        (body?["messages"] as JsonArray ?? []).OfType<JsonObject>();
+    public static bool IsError(ConfigMessageResponse message) => !string.Equals(Text(message.Severity), "warning", StringComparison.OrdinalIgnoreCase);
 
-    public static bool IsError(JsonObject message) => !string.Equals(Text(message, "severity"), "warning", StringComparison.OrdinalIgnoreCase);
+    /// <summary>A message as the API's JSON has it.</summary>
+    public static bool IsError(JsonObject message) => IsError(Read(message));
 
-    public static string Format(JsonObject message, string fallbackSource)
+    public static string Format(ConfigMessageResponse message, string fallbackSource)
     {
-        var line = new StringBuilder(Text(message, "source") ?? fallbackSource);
-        if (Number(message, "line") is { } lineNumber)
+        var line = new StringBuilder(Text(message.Source) ?? fallbackSource);
+        if (message.Line is { } lineNumber)
         {
             line.Append(':').Append(lineNumber);
-            if (Number(message, "column") is { } column)
+            if (message.Column is { } column)
             {
                 line.Append(':').Append(column);
             }
@@ -33,28 +35,31 @@ public static class ConfigMessages
             line.Append("warning: ");
         }
 
-        if (Text(message, "kind") is { } kind)
+        if (Text(message.Kind) is { } kind)
         {
             line.Append(kind).Append(' ');
-            if (Text(message, "namespace") is { } ns)
+            if (Text(message.Namespace) is { } ns)
             {
                 line.Append(ns).Append('/');
             }
 
-            line.Append(Text(message, "name") ?? "?").Append(": ");
+            line.Append(Text(message.Name) ?? "?").Append(": ");
         }
 
-        if (Text(message, "field") is { } field)
+        if (Text(message.Field) is { } field)
         {
             line.Append(field).Append(": ");
         }
 
-        return line.Append(Text(message, "message") ?? "(no message)").ToString();
+        return line.Append(Text(message.Message) ?? "(no message)").ToString();
     }
 
-    private static string? Text(JsonObject o, string key) =>
-        o[key] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
+    /// <summary>A message as the API's JSON has it.</summary>
+    public static string Format(JsonObject message, string fallbackSource) => Format(Read(message), fallbackSource);
 
-    private static long? Number(JsonObject o, string key) =>
-        o[key] is JsonValue v && v.TryGetValue<long>(out var n) ? n : null;
+    private static ConfigMessageResponse Read(JsonObject message) =>
+        message.Deserialize(MeshApiJsonContext.Default.ConfigMessageResponse)
+        ?? throw new JsonException("A config message is null.");
+
+    private static string? Text(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using MeshDev.Core.Api;
 
 namespace MeshDev.Cli.Output;
 
@@ -39,22 +40,20 @@ public static class SecretTables
         _ => null,
     };
 
-    public static Table Authority(JsonObject ca)
+    public static Table Authority(CaResponse ca)
     {
         var table = new Table("TRUST DOMAIN", "SOURCE", "ROOT", "SERIAL NUMBER", "NOT AFTER", "SIGNED", "REFUSED");
-        var root = ca["root"] as JsonObject;
-        table.Add((string?)ca["trustDomain"], (string?)ca["source"], (string?)root?["subject"], (string?)root?["serialNumber"],
-            Time(root?["notAfter"]), Number(ca["signed"]), Number(ca["refused"]));
+        table.Add(ca.TrustDomain, ca.Source, ca.Root.Subject, ca.Root.SerialNumber, Time(ca.Root.NotAfter), Number(ca.Signed), Number(ca.Refused));
         return table;
     }
 
-    public static Table Issued(JsonArray certificates)
+    public static Table Issued(IEnumerable<IssuedCertificateResponse> certificates)
     {
         var table = new Table("PROXY", "IDENTITY", "SERIAL NUMBER", "NOT BEFORE", "NOT AFTER", "ISSUED AT", "ISSUED");
-        foreach (var certificate in certificates.OfType<JsonObject>())
+        foreach (var certificate in certificates)
         {
-            table.Add((string?)certificate["proxyId"], (string?)certificate["identity"], (string?)certificate["serialNumber"],
-                Time(certificate["notBefore"]), Time(certificate["notAfter"]), Time(certificate["issuedAt"]), Number(certificate["issuedCount"]));
+            table.Add(certificate.ProxyId, certificate.Identity, certificate.SerialNumber,
+                Time(certificate.NotBefore), Time(certificate.NotAfter), Time(certificate.IssuedAt), Number(certificate.IssuedCount));
         }
 
         return table;
@@ -80,9 +79,9 @@ public static class SecretTables
             : null;
 
     /// <summary>UTC to the second: what a reader compares, without the offset and fractions the JSON carries.</summary>
-    private static string? Time(JsonNode? value) =>
-        Parse(value)?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    private static string? Time(JsonNode? value) => Parse(value) is { } time ? Time(time) : null;
 
-    private static string? Number(JsonNode? value) =>
-        value is JsonValue v && v.TryGetValue<long>(out var number) ? number.ToString(CultureInfo.InvariantCulture) : null;
+    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static string Number(long number) => number.ToString(CultureInfo.InvariantCulture);
 }

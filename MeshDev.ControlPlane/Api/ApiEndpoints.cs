@@ -1,4 +1,5 @@
 using System.Reflection;
+using MeshDev.Core.Api;
 
 namespace MeshDev.ControlPlane.Api;
 

@@ -1,5 +1,6 @@
 using MeshDev.ControlPlane.Config;
 using MeshDev.ControlPlane.Push.Delivery;
+using MeshDev.Core.Api;
 using MeshDev.Core.Config;
 
 namespace MeshDev.ControlPlane.Api;
@@ -60,7 +61,7 @@ public static class ConfigEndpoints
             }
 
             return Results.Ok(new ConfigListResponse(config.Version,
-                config.Resources.Where(r => canonical is null || r.Kind == canonical).Select(r => ResourceResponse.From(r, config)).ToList()));
+                config.Resources.Where(r => canonical is null || r.Kind == canonical).Select(r => ConfigApiResponses.Resource(r, config)).ToList()));
         });
 
         api.MapGet("/config/messages", (IConfigStore store, JwksCache jwks) => Results.Ok(new ConfigMessagesResponse(
@@ -76,7 +77,7 @@ public static class ConfigEndpoints
 
             var config = store.Current;
             return config.Find(new ResourceKey(canonical, @namespace, name)) is { } resource
-                ? Results.Ok(ResourceResponse.From(resource, config))
+                ? Results.Ok(ConfigApiResponses.Resource(resource, config))
                 : Results.NotFound(new ErrorResponse($"No {canonical} {@namespace}/{name} in the config."));
         });
 

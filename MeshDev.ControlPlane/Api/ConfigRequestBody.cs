@@ -1,3 +1,4 @@
+using MeshDev.Core.Api;
 using MeshDev.Core.Config;
 using Microsoft.Net.Http.Headers;
 

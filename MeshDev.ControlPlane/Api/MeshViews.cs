@@ -1,5 +1,6 @@
 using MeshDev.ControlPlane.Push.Delivery;
 using MeshDev.ControlPlane.Registry;
+using MeshDev.Core.Api;
 using MeshDev.Core.Discovery;
 
 namespace MeshDev.ControlPlane.Api;

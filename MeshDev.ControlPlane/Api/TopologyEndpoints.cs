@@ -1,5 +1,6 @@
 using MeshDev.ControlPlane.Api.Access;
 using MeshDev.ControlPlane.ProxyAdmin;
+using MeshDev.Core.Api;
 
 namespace MeshDev.ControlPlane.Api;
 

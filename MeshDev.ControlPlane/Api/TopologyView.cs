@@ -1,6 +1,7 @@
 using MeshDev.ControlPlane.Registry;
 using MeshDev.ControlPlane.Telemetry;
 using MeshDev.Core;
+using MeshDev.Core.Api;
 using MeshDev.Core.Discovery;
 
 namespace MeshDev.ControlPlane.Api;
@@ -8,12 +9,10 @@ namespace MeshDev.ControlPlane.Api;
 /// <summary>
 /// The mesh graph: every registered workload as a node, and the traffic window's edges between them. Metrics name
 /// workloads by their labels and the registry by proxy id; both are put on one node, named as Istio names a
-/// workload (the sidecar's proxy id without its "-sidecar" suffix, e.g. reviews-v2; a gateway by its proxy id).
+/// workload (a sidecar by <see cref="MeshWorkloads.FromProxyId"/>, e.g. reviews-v2; a gateway by its proxy id).
 /// </summary>
 public sealed class TopologyView(IWorkloadRegistry registry, TrafficWindow window, TimeProvider time)
 {
-    public const string SidecarSuffix = "-sidecar";
-
     public TopologyResponse Current()
     {
         var now = time.GetUtcNow();
@@ -41,7 +40,7 @@ public sealed class TopologyView(IWorkloadRegistry registry, TrafficWindow windo
             AddUnregistered(edge.To, edge.Destination);
         }
 
-        void AddUnregistered(string id, WorkloadLabels labels) => nodes.TryAdd(id, new TopologyNodeResponse(
+        void AddUnregistered(string id, ObservedWorkload labels) => nodes.TryAdd(id, new TopologyNodeResponse(
             id, labels.Workload, labels.App, labels.Version, labels.Namespace ?? MeshEnvironment.DefaultNamespace, "workload", Healthy: false));
 
         return new TopologyResponse(
@@ -52,9 +51,7 @@ public sealed class TopologyView(IWorkloadRegistry registry, TrafficWindow windo
     }
 
     public static string WorkloadName(Workload workload) =>
-        workload.IsSidecar && workload.ProxyId.EndsWith(SidecarSuffix, StringComparison.Ordinal) && workload.ProxyId.Length > SidecarSuffix.Length
-            ? workload.ProxyId[..^SidecarSuffix.Length]
-            : workload.ProxyId;
+        workload.IsSidecar ? MeshWorkloads.FromProxyId(workload.ProxyId) : workload.ProxyId;
 
     private static TopologyNodeResponse Node(Workload workload) => new(
         WorkloadName(workload),

@@ -1,31 +1,22 @@
 using System.Globalization;
+using MeshDev.Core.Telemetry;
 
 namespace MeshDev.ControlPlane.Telemetry;
 
-/// <summary>The Istio metric names and labels the topology reads (Istio's standard metrics).</summary>
-public static class IstioMetrics
+/// <summary>A workload as one side (source or destination) of an Istio metric sample names it; null where the sample does not say.</summary>
+public sealed record ObservedWorkload(string Workload, string? App, string? Version, string? Namespace)
 {
-    public const string RequestsTotal = "istio_requests_total";
-    public const string DurationBucket = "istio_request_duration_milliseconds_bucket";
-    public const string MutualTls = "mutual_tls";
-
-    public static bool IsTopologyMetric(string name) => name is RequestsTotal or DurationBucket;
-}
-
-/// <summary>A workload as one side of an Istio metric names it.</summary>
-public sealed record WorkloadLabels(string Workload, string? App, string? Version, string? Namespace)
-{
-    public static WorkloadLabels From(PrometheusSample sample, string side)
+    public static ObservedWorkload From(PrometheusSample sample, IstioWorkloadLabelNames side)
     {
-        var app = Meaningful(sample.Label(side + "_app")) ?? Meaningful(sample.Label(side + "_canonical_service"));
-        var version = Meaningful(sample.Label(side + "_version")) ?? Meaningful(sample.Label(side + "_canonical_revision"));
-        var workload = Meaningful(sample.Label(side + "_workload"))
-            ?? (app is not null ? (version is not null ? $"{app}-{version}" : app) : "unknown");
-        return new WorkloadLabels(workload, app, version, Meaningful(sample.Label(side + "_workload_namespace")));
+        var app = Meaningful(sample.Label(side.App)) ?? Meaningful(sample.Label(side.CanonicalService));
+        var version = Meaningful(sample.Label(side.Version)) ?? Meaningful(sample.Label(side.CanonicalRevision));
+        var workload = Meaningful(sample.Label(side.Workload))
+            ?? (app is not null ? (version is not null ? $"{app}-{version}" : app) : IstioLabelNames.Unknown);
+        return new ObservedWorkload(workload, app, version, Meaningful(sample.Label(side.WorkloadNamespace)));
     }
 
     // Istio writes "unknown" where a side is not known.
-    private static string? Meaningful(string? value) => string.IsNullOrEmpty(value) || value == "unknown" ? null : value;
+    private static string? Meaningful(string? value) => string.IsNullOrEmpty(value) || value == IstioLabelNames.Unknown ? null : value;
 }
 
 /// <summary>
@@ -35,28 +26,31 @@ public sealed record WorkloadLabels(string Workload, string? App, string? Versio
 public sealed record IstioSeriesKey(
     string Metric,
     string Reporter,
-    WorkloadLabels Source,
-    WorkloadLabels Destination,
+    ObservedWorkload Source,
+    ObservedWorkload Destination,
     string ResponseCode,
     string SecurityPolicy,
     double UpperBound)
 {
     public bool IsServerError => ResponseCode.Length == 3 && ResponseCode[0] == '5';
 
-    public bool IsMutualTls => SecurityPolicy == IstioMetrics.MutualTls;
+    public bool IsMutualTls => SecurityPolicy == IstioLabelNames.MutualTls;
+
+    /// <summary>Whether the topology reads series of <paramref name="name"/>: the request counter and the duration buckets.</summary>
+    public static bool IsTopologyMetric(string name) => name is IstioMetricNames.RequestsTotal or IstioMetricNames.RequestDurationBucket;
 
     /// <summary>The key of an istio_requests_total or istio_request_duration_milliseconds_bucket sample; null for others.</summary>
     public static IstioSeriesKey? From(PrometheusSample sample)
     {
-        if (!IstioMetrics.IsTopologyMetric(sample.Name))
+        if (!IsTopologyMetric(sample.Name))
         {
             return null;
         }
 
         var upperBound = double.NaN;
-        if (sample.Name == IstioMetrics.DurationBucket)
+        if (sample.Name == IstioMetricNames.RequestDurationBucket)
         {
-            var le = sample.Label("le");
+            var le = sample.Label(IstioLabelNames.BucketBound);
             if (le is null)
             {
                 return null;
@@ -73,11 +67,11 @@ public sealed record IstioSeriesKey(
 
         return new IstioSeriesKey(
             sample.Name,
-            sample.Label("reporter") ?? "source",
-            WorkloadLabels.From(sample, "source"),
-            WorkloadLabels.From(sample, "destination"),
-            sample.Label("response_code") ?? "",
-            sample.Label("connection_security_policy") ?? "unknown",
+            sample.Label(IstioLabelNames.Reporter) ?? IstioLabelNames.ReporterSource,
+            ObservedWorkload.From(sample, IstioLabelNames.Source),
+            ObservedWorkload.From(sample, IstioLabelNames.Destination),
+            sample.Label(IstioLabelNames.ResponseCode) ?? "",
+            sample.Label(IstioLabelNames.ConnectionSecurityPolicy) ?? IstioLabelNames.Unknown,
             upperBound);
     }
 }

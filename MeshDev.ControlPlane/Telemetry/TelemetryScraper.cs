@@ -65,7 +65,7 @@ public sealed partial class TelemetryScraper : BackgroundService
         try
         {
             var text = await _admin.GetPrometheusAsync(workload.AdminUrl, _options.ScrapeTimeout, cancellationToken);
-            var samples = PrometheusTextParser.Parse(text, IstioMetrics.IsTopologyMetric);
+            var samples = PrometheusTextParser.Parse(text, IstioSeriesKey.IsTopologyMetric);
             _window.Record(workload.ProxyId, _time.GetUtcNow(), samples);
             if (_failing.TryRemove(workload.ProxyId, out _))
             {

@@ -1,3 +1,5 @@
+using MeshDev.Core.Telemetry;
+
 namespace MeshDev.ControlPlane.Telemetry;
 
 /// <summary>
@@ -7,8 +9,8 @@ namespace MeshDev.ControlPlane.Telemetry;
 public sealed record EdgeTraffic(
     string From,
     string To,
-    WorkloadLabels Source,
-    WorkloadLabels Destination,
+    ObservedWorkload Source,
+    ObservedWorkload Destination,
     double RequestsPerSecond,
     double ErrorRate,
     double? P50Ms,
@@ -30,7 +32,7 @@ public sealed record TrafficReading(IReadOnlyList<EdgeTraffic> Edges, IReadOnlyD
 /// </summary>
 public sealed class TrafficWindow(TimeSpan window, TimeSpan edgeRetention)
 {
-    private const string SourceReporter = "source";
+    private const string SourceReporter = IstioLabelNames.ReporterSource;
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ProxySeries> _proxies = new(StringComparer.Ordinal);
@@ -246,7 +248,7 @@ public sealed class TrafficWindow(TimeSpan window, TimeSpan edgeRetention)
         }
     }
 
-    private sealed class EdgeAccumulator(string from, string to, WorkloadLabels source, WorkloadLabels destination)
+    private sealed class EdgeAccumulator(string from, string to, ObservedWorkload source, ObservedWorkload destination)
     {
         private readonly Dictionary<double, double> _bucketIncreases = [];
         private double _requestsPerSecond;
@@ -261,7 +263,7 @@ public sealed class TrafficWindow(TimeSpan window, TimeSpan edgeRetention)
         public void Add(IstioSeriesKey key, SeriesHistory history, DateTimeOffset windowStart)
         {
             var (increase, span) = history.IncreaseSince(windowStart);
-            if (key.Metric == IstioMetrics.DurationBucket)
+            if (key.Metric == IstioMetricNames.RequestDurationBucket)
             {
                 // Every bucket counts, grown or not: a missing bound would move the interpolation's lower edge.
                 _bucketIncreases[key.UpperBound] = _bucketIncreases.GetValueOrDefault(key.UpperBound) + increase;

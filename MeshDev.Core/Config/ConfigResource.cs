@@ -92,6 +92,9 @@ public static class ConfigKinds
         [Security.PeerAuthenticationResource.KindName, Security.AuthorizationPolicyResource.KindName, Security.RequestAuthenticationResource.KindName];
     public static readonly IReadOnlyList<string> Kinds = [VirtualServiceResource.KindName, DestinationRuleResource.KindName, GatewayResource.KindName, .. SecurityKinds];
 
+    /// <summary>The API group a kind belongs to.</summary>
+    public static string ApiGroupOf(string kind) => SecurityKinds.Contains(kind) ? SecurityApiGroup : ApiGroup;
+
     /// <summary>The apiVersions a kind is read in: its own API group's.</summary>
     public static IReadOnlyList<string> ApiVersionsOf(string kind) => SecurityKinds.Contains(kind) ? SecurityApiVersions : NetworkingApiVersions;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Discovery;
@@ -60,27 +59,10 @@ public sealed class AdminListener(
     private Task ReadyAsync(HttpContext context)
     {
         var reasons = readiness.Reasons();
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, AdminJson.Compact))
-        {
-            json.WriteStartObject();
-            json.WriteBoolean("ready", reasons.Count == 0);
-            if (reasons.Count > 0)
-            {
-                json.WriteStartArray("reasons");
-                foreach (var reason in reasons)
-                {
-                    json.WriteStringValue(reason);
-                }
-
-                json.WriteEndArray();
-            }
-
-            json.WriteEndObject();
-        }
-
+        var body = AdminJson.Serialize(new ReadinessJson(reasons.Count == 0, reasons.Count > 0 ? reasons : null),
+            AdminJsonContext.Default.ReadinessJson, AdminJson.Compact);
         var status = reasons.Count == 0 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-        return WriteAsync(context, status, "application/json", buffer.ToArray());
+        return WriteAsync(context, status, "application/json", body);
     }
 
     private Task WritePrometheusAsync(HttpContext context) =>

@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
+using System.Text.Json.Serialization;
 using MeshDev.Core.Identity;
 using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Identity;
@@ -15,101 +15,55 @@ namespace MeshDev.Proxy.Admin;
 /// </summary>
 public static class CertificatesWriter
 {
-    public static byte[] Write(WorkloadCertificateStore? store, RuntimeSnapshot snapshot, DateTimeOffset now)
+    public static byte[] Write(WorkloadCertificateStore? store, RuntimeSnapshot snapshot, DateTimeOffset now) =>
+        AdminJson.Serialize(CertificatesJson.From(store, snapshot, now), AdminJsonContext.Default.CertificatesJson, AdminJson.Indented);
+}
+
+public sealed record CertificatesJson(
+    string? Identity,
+    bool Mtls,
+    string State,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? RenewAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? LastError,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ConsecutiveFailures,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? NextAttemptAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ChainPem,
+    IReadOnlyList<CertificateJson> CertificateChain,
+    TrustBundleJson TrustBundle)
+{
+    public static CertificatesJson From(WorkloadCertificateStore? store, RuntimeSnapshot snapshot, DateTimeOffset now)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, AdminJson.Indented))
-        {
-            json.WriteStartObject();
-            var certificate = store?.Current;
-            if (store is null)
-            {
-                json.WriteNull("identity");
-                json.WriteBoolean("mtls", false);
-                json.WriteString("state", "disabled");
-            }
-            else
-            {
-                json.WriteString("identity", store.Identity.Id.ToString());
-                json.WriteBoolean("mtls", true);
-                json.WriteString("state", certificate is null ? "pending" : certificate.IsValidAt(now) ? "valid" : "expired");
-                if (certificate is not null)
-                {
-                    json.WriteString("renewAt", certificate.RenewAt);
-                }
-
-                var status = store.Status;
-                if (status.LastError is { } error)
-                {
-                    json.WriteString("lastError", error);
-                    json.WriteNumber("consecutiveFailures", status.ConsecutiveFailures);
-                }
-
-                if (status.NextAttemptAt is { } next)
-                {
-                    json.WriteString("nextAttemptAt", next);
-                }
-            }
-
-            if (certificate is not null)
-            {
-                json.WriteString("chainPem", certificate.ChainPem());
-            }
-
-            json.WriteStartArray("certificateChain");
-            if (certificate is not null)
-            {
-                WriteCertificate(json, certificate.Leaf);
-                foreach (var intermediate in certificate.Intermediates)
-                {
-                    WriteCertificate(json, intermediate);
-                }
-            }
-
-            json.WriteEndArray();
-
-            json.WriteStartObject("trustBundle");
-            var bundle = MeshTrust.Anchors(snapshot, certificate);
-            if (bundle is null)
-            {
-                json.WriteNull("source");
-            }
-            else
-            {
-                json.WriteString("source", snapshot.Security.TrustBundle is not null ? "snapshot" : "ca");
-            }
-
-            json.WriteStartArray("certificates");
-            foreach (var root in bundle ?? [])
-            {
-                WriteCertificate(json, root);
-            }
-
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        return buffer.ToArray();
-    }
-
-    private static void WriteCertificate(Utf8JsonWriter json, X509Certificate2 certificate)
-    {
-        json.WriteStartObject();
-        json.WriteString("subject", certificate.Subject);
-        json.WriteString("issuer", certificate.Issuer);
-        json.WriteStartArray("uriSans");
-        foreach (var uri in SpiffeId.UriSubjectAlternativeNames(certificate))
-        {
-            json.WriteStringValue(uri);
-        }
-
-        json.WriteEndArray();
-        json.WriteString("serialNumber", certificate.SerialNumber);
-        json.WriteString("notBefore", new DateTimeOffset(certificate.NotBefore.ToUniversalTime()));
-        json.WriteString("notAfter", new DateTimeOffset(certificate.NotAfter.ToUniversalTime()));
-        // The public certificate only: ExportCertificatePem never includes a private key.
-        json.WriteString("pem", certificate.ExportCertificatePem());
-        json.WriteEndObject();
+        var certificate = store?.Current;
+        var status = store?.Status;
+        var bundle = MeshTrust.Anchors(snapshot, certificate);
+        return new CertificatesJson(
+            store?.Identity.Id.ToString(),
+            store is not null,
+            store is null ? "disabled" : certificate is null ? "pending" : certificate.IsValidAt(now) ? "valid" : "expired",
+            certificate?.RenewAt,
+            status?.LastError,
+            status?.LastError is null ? null : status.ConsecutiveFailures,
+            status?.NextAttemptAt,
+            certificate?.ChainPem(),
+            certificate is null ? [] : [CertificateJson.From(certificate.Leaf), .. certificate.Intermediates.Select(CertificateJson.From)],
+            new TrustBundleJson(
+                bundle is null ? null : snapshot.Security.TrustBundle is not null ? "snapshot" : "ca",
+                [.. (bundle ?? []).Select(CertificateJson.From)]));
     }
 }
+
+public sealed record CertificateJson(
+    string Subject, string Issuer, IReadOnlyList<string> UriSans, string SerialNumber, DateTimeOffset NotBefore, DateTimeOffset NotAfter, string Pem)
+{
+    public static CertificateJson From(X509Certificate2 certificate) => new(
+        certificate.Subject,
+        certificate.Issuer,
+        [.. SpiffeId.UriSubjectAlternativeNames(certificate)],
+        certificate.SerialNumber,
+        new DateTimeOffset(certificate.NotBefore.ToUniversalTime()),
+        new DateTimeOffset(certificate.NotAfter.ToUniversalTime()),
+        // The public certificate only: ExportCertificatePem never includes a private key.
+        certificate.ExportCertificatePem());
+}
+
+public sealed record TrustBundleJson(string? Source, IReadOnlyList<CertificateJson> Certificates);

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Serialization;
 using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Discovery;
@@ -17,108 +17,8 @@ namespace MeshDev.Proxy.Admin;
 /// </summary>
 public static class ConfigDumpWriter
 {
-    public static byte[] Write(ProxyOptions options, RuntimeSnapshot snapshot, RejectedSnapshot? lastRejected, IEnumerable<ListenerDescription> listeners)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, AdminJson.Indented))
-        {
-            json.WriteStartObject();
-            json.WriteString("proxyId", options.ProxyId);
-            json.WriteString("mode", options.Mode == ProxyMode.Sidecar ? "sidecar" : "gateway");
-            json.WriteString("service", options.Service);
-            WriteLabels(json, "labels", options.Labels);
-            TransportSecurityJson.WriteProxyIdentity(json, options);
-            WriteNullableString(json, "version", snapshot.Version);
-            WriteNullableString(json, "appliedAt", snapshot.AppliedAt?.ToString("O"));
-
-            json.WriteStartObject("snapshot");
-            json.WriteStartArray("clusters");
-            foreach (var cluster in snapshot.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
-            {
-                json.WriteStartObject();
-                json.WriteString("name", cluster.Name);
-                json.WriteString("loadBalancer", PolicyName(cluster.Policy));
-                json.WriteString("protocol", cluster.Protocol == ServiceProtocol.Unspecified ? "unspecified" : ServiceProtocols.ToConfigValue(cluster.Protocol));
-                TransportSecurityJson.WriteCluster(json, snapshot, cluster);
-                json.WriteStartArray("endpoints");
-                foreach (var endpoint in cluster.Endpoints)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("proxyId", endpoint.ProxyId);
-                    json.WriteString("address", endpoint.Address);
-                    WriteLabels(json, "labels", endpoint.Labels);
-                    json.WriteBoolean("healthy", endpoint.Healthy);
-                    TransportSecurityJson.WriteEndpoint(json, options, snapshot, endpoint);
-                    if (endpoint.Outlier.EjectedUntil(DateTime.UtcNow) is { } ejectedUntil)
-                    {
-                        json.WriteString("ejectedUntil", new DateTimeOffset(ejectedUntil));
-                        json.WriteNumber("ejections", endpoint.Outlier.Ejections);
-                    }
-
-                    json.WriteEndObject();
-                }
-
-                json.WriteEndArray();
-                json.WriteStartArray("subsets");
-                foreach (var subset in cluster.Subsets.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
-                {
-                    json.WriteStartObject();
-                    json.WriteString("name", subset.Name);
-                    WriteLabels(json, "labels", subset.Labels);
-                    json.WriteString("loadBalancer", PolicyName(subset.Policy));
-                    json.WriteNumber("healthyEndpoints", subset.HealthyEndpoints.Length);
-                    WriteTrafficPolicy(json, subset);
-                    json.WriteEndObject();
-                }
-
-                json.WriteEndArray();
-                WriteTrafficPolicy(json, cluster.All);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
-            json.WriteStartArray("routeTables");
-            foreach (var table in snapshot.RouteTables.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
-            {
-                RouteTableJson.Write(json, table);
-            }
-
-            json.WriteEndArray();
-            InboundPolicyJson.Write(json, snapshot.InboundPolicy, snapshot.Security);
-            json.WriteEndObject();
-
-            json.WriteStartArray("listeners");
-            foreach (var listener in listeners.Where(l => l.Direction != ListenerDirection.Admin).OrderBy(l => l.Name, StringComparer.Ordinal))
-            {
-                json.WriteStartObject();
-                json.WriteString("name", listener.Name);
-                json.WriteString("address", listener.Address);
-                json.WriteString("protocol", ServiceProtocols.ToConfigValue(listener.Protocol));
-                json.WriteString("direction", listener.Direction.ToString().ToLowerInvariant());
-                json.WriteString("service", listener.Service);
-                TransportSecurityJson.WriteListener(json, options, snapshot, listener);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
-
-            if (lastRejected is null)
-            {
-                json.WriteNull("lastNack");
-            }
-            else
-            {
-                json.WriteStartObject("lastNack");
-                json.WriteString("version", lastRejected.Version);
-                json.WriteString("reason", lastRejected.Reason);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndObject();
-        }
-
-        return buffer.ToArray();
-    }
+    public static byte[] Write(ProxyOptions options, RuntimeSnapshot snapshot, RejectedSnapshot? lastRejected, IEnumerable<ListenerDescription> listeners) =>
+        AdminJson.Serialize(ConfigDumpJson.From(options, snapshot, lastRejected, listeners), AdminJsonContext.Default.ConfigDumpJson, AdminJson.Indented);
 
     /// <summary>Istio's DestinationRule names for the policies.</summary>
     public static string PolicyName(LoadBalancerPolicy policy) => policy switch
@@ -129,68 +29,152 @@ public static class ConfigDumpWriter
         _ => "LEAST_REQUEST",
     };
 
-    /// <summary>The limits and policies in effect for a cluster or subset, Envoy's defaults filled in.</summary>
-    private static void WriteTrafficPolicy(Utf8JsonWriter json, EndpointSet set)
+    internal static JsonMembers<string> Labels(IReadOnlyDictionary<string, string> labels) =>
+        new(labels.OrderBy(l => l.Key, StringComparer.Ordinal));
+}
+
+public sealed record ConfigDumpJson(
+    string ProxyId,
+    string Mode,
+    string Service,
+    [property: JsonConverter(typeof(JsonMembersConverter<string>))] JsonMembers<string> Labels,
+    string? Identity,
+    string? Version,
+    string? AppliedAt,
+    ConfigDumpSnapshotJson Snapshot,
+    IReadOnlyList<ListenerJson> Listeners,
+    RejectedSnapshotJson? LastNack)
+{
+    public static ConfigDumpJson From(ProxyOptions options, RuntimeSnapshot snapshot, RejectedSnapshot? lastRejected, IEnumerable<ListenerDescription> listeners) => new(
+        options.ProxyId,
+        options.Mode == ProxyMode.Sidecar ? "sidecar" : "gateway",
+        options.Service,
+        ConfigDumpWriter.Labels(options.Labels),
+        TransportSecurityJson.ProxyIdentity(options),
+        snapshot.Version,
+        snapshot.AppliedAt?.ToString("O"),
+        new ConfigDumpSnapshotJson(
+            [.. snapshot.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => ClusterJson.From(options, snapshot, c))],
+            [.. snapshot.RouteTables.Values.OrderBy(t => t.Name, StringComparer.Ordinal).Select(RouteTableJson.From)],
+            InboundPolicyJson.From(snapshot.InboundPolicy, snapshot.Security)),
+        [.. listeners.Where(l => l.Direction != ListenerDirection.Admin).OrderBy(l => l.Name, StringComparer.Ordinal)
+            .Select(l => new ListenerJson(l.Name, l.Address, ServiceProtocols.ToConfigValue(l.Protocol), l.Direction.ToString().ToLowerInvariant(), l.Service,
+                TransportSecurityJson.ListenerMtlsMode(options, snapshot, l)))],
+        lastRejected is null ? null : new RejectedSnapshotJson(lastRejected.Version, lastRejected.Reason));
+}
+
+public sealed record ConfigDumpSnapshotJson(IReadOnlyList<ClusterJson> Clusters, IReadOnlyList<RouteTableJson> RouteTables, InboundPolicyJson InboundSecurity);
+
+public sealed record ClusterJson(
+    string Name,
+    string LoadBalancer,
+    string Protocol,
+    string Tls,
+    IReadOnlyList<EndpointJson> Endpoints,
+    IReadOnlyList<SubsetJson> Subsets,
+    CircuitBreakerJson CircuitBreaker,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] OutlierDetectionJson? OutlierDetection,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ConsistentHashJson? ConsistentHash)
+{
+    public static ClusterJson From(ProxyOptions options, RuntimeSnapshot snapshot, UpstreamCluster cluster)
     {
-        json.WriteStartObject("circuitBreaker");
-        json.WriteNumber("maxRequests", set.Limits.MaxRequests);
-        json.WriteNumber("maxPending", set.Limits.MaxPending);
-        json.WriteNumber("maxRetries", set.Limits.MaxRetries);
-        json.WriteNumber("activeRequests", set.Breaker.ActiveRequests);
-        json.WriteNumber("pendingRequests", set.Breaker.PendingRequests);
-        json.WriteEndObject();
-        if (set.Outlier?.Policy is { } outlier)
-        {
-            json.WriteStartObject("outlierDetection");
-            json.WriteNumber("consecutive5xxErrors", outlier.Consecutive5xx);
-            json.WriteNumber("consecutiveGatewayErrors", outlier.ConsecutiveGatewayErrors);
-            json.WriteNumber("baseEjectionTimeMs", (long)outlier.BaseEjectionTime.TotalMilliseconds);
-            json.WriteNumber("maxEjectionPercent", outlier.MaxEjectionPercent);
-            json.WriteNumber("minHealthPercent", outlier.MinHealthPercent);
-            json.WriteEndObject();
-        }
-
-        if (set.RingHash?.Key is { } key)
-        {
-            json.WriteStartObject("consistentHash");
-            json.WriteString("key", key.Kind switch
-            {
-                ConsistentHash.KeyOneofCase.HttpHeaderName => "header",
-                ConsistentHash.KeyOneofCase.HttpCookieName => "cookie",
-                ConsistentHash.KeyOneofCase.HttpQueryParameterName => "query",
-                _ => "sourceIp",
-            });
-            json.WriteString("name", key.Name);
-            if (key.IssuedCookie is { } cookie)
-            {
-                json.WriteNumber("cookieTtlMs", (long)cookie.Ttl.TotalMilliseconds);
-                json.WriteString("cookiePath", cookie.Path);
-            }
-
-            json.WriteEndObject();
-        }
-    }
-
-    private static void WriteLabels(Utf8JsonWriter json, string name, IReadOnlyDictionary<string, string> labels)
-    {
-        json.WriteStartObject(name);
-        foreach (var (key, value) in labels.OrderBy(l => l.Key, StringComparer.Ordinal))
-        {
-            json.WriteString(key, value);
-        }
-
-        json.WriteEndObject();
-    }
-
-    private static void WriteNullableString(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is null)
-        {
-            json.WriteNull(name);
-        }
-        else
-        {
-            json.WriteString(name, value);
-        }
+        var policy = TrafficPolicyJson.From(cluster.All);
+        return new ClusterJson(
+            cluster.Name,
+            ConfigDumpWriter.PolicyName(cluster.Policy),
+            cluster.Protocol == ServiceProtocol.Unspecified ? "unspecified" : ServiceProtocols.ToConfigValue(cluster.Protocol),
+            TransportSecurityJson.ClusterTls(snapshot, cluster),
+            [.. cluster.Endpoints.Select(e => EndpointJson.From(options, snapshot, e))],
+            [.. cluster.Subsets.Values.OrderBy(s => s.Name, StringComparer.Ordinal).Select(SubsetJson.From)],
+            policy.CircuitBreaker,
+            policy.OutlierDetection,
+            policy.ConsistentHash);
     }
 }
+
+public sealed record EndpointJson(
+    string ProxyId,
+    string Address,
+    [property: JsonConverter(typeof(JsonMembersConverter<string>))] JsonMembers<string> Labels,
+    bool Healthy,
+    string? Identity,
+    bool Mtls,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? EjectedUntil,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Ejections)
+{
+    public static EndpointJson From(ProxyOptions options, RuntimeSnapshot snapshot, UpstreamEndpoint endpoint)
+    {
+        var ejectedUntil = endpoint.Outlier.EjectedUntil(DateTime.UtcNow);
+        return new EndpointJson(
+            endpoint.ProxyId,
+            endpoint.Address,
+            ConfigDumpWriter.Labels(endpoint.Labels),
+            endpoint.Healthy,
+            TransportSecurityJson.EndpointIdentity(snapshot, endpoint),
+            TransportSecurityJson.EndpointMtls(options, snapshot, endpoint),
+            ejectedUntil is { } until ? new DateTimeOffset(until) : null,
+            ejectedUntil is null ? null : endpoint.Outlier.Ejections);
+    }
+}
+
+public sealed record SubsetJson(
+    string Name,
+    [property: JsonConverter(typeof(JsonMembersConverter<string>))] JsonMembers<string> Labels,
+    string LoadBalancer,
+    int HealthyEndpoints,
+    CircuitBreakerJson CircuitBreaker,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] OutlierDetectionJson? OutlierDetection,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ConsistentHashJson? ConsistentHash)
+{
+    public static SubsetJson From(EndpointSet subset)
+    {
+        var policy = TrafficPolicyJson.From(subset);
+        return new SubsetJson(subset.Name, ConfigDumpWriter.Labels(subset.Labels), ConfigDumpWriter.PolicyName(subset.Policy),
+            subset.HealthyEndpoints.Length, policy.CircuitBreaker, policy.OutlierDetection, policy.ConsistentHash);
+    }
+}
+
+/// <summary>The limits and policies in effect for a cluster or subset, Envoy's defaults filled in.</summary>
+internal sealed record TrafficPolicyJson(CircuitBreakerJson CircuitBreaker, OutlierDetectionJson? OutlierDetection, ConsistentHashJson? ConsistentHash)
+{
+    public static TrafficPolicyJson From(EndpointSet set) => new(
+        new CircuitBreakerJson(set.Limits.MaxRequests, set.Limits.MaxPending, set.Limits.MaxRetries, set.Breaker.ActiveRequests, set.Breaker.PendingRequests),
+        set.Outlier?.Policy is { } outlier
+            ? new OutlierDetectionJson(outlier.Consecutive5xx, outlier.ConsecutiveGatewayErrors, (long)outlier.BaseEjectionTime.TotalMilliseconds,
+                outlier.MaxEjectionPercent, outlier.MinHealthPercent)
+            : null,
+        set.RingHash?.Key is { } key
+            ? new ConsistentHashJson(
+                key.Kind switch
+                {
+                    MeshDev.Core.Discovery.ConsistentHash.KeyOneofCase.HttpHeaderName => "header",
+                    MeshDev.Core.Discovery.ConsistentHash.KeyOneofCase.HttpCookieName => "cookie",
+                    MeshDev.Core.Discovery.ConsistentHash.KeyOneofCase.HttpQueryParameterName => "query",
+                    _ => "sourceIp",
+                },
+                key.Name,
+                key.IssuedCookie is { } cookie ? (long)cookie.Ttl.TotalMilliseconds : null,
+                key.IssuedCookie?.Path)
+            : null);
+}
+
+public sealed record CircuitBreakerJson(int MaxRequests, int MaxPending, int MaxRetries, int ActiveRequests, int PendingRequests);
+
+public sealed record OutlierDetectionJson(
+    int Consecutive5xxErrors, int ConsecutiveGatewayErrors, long BaseEjectionTimeMs, int MaxEjectionPercent, int MinHealthPercent);
+
+public sealed record ConsistentHashJson(
+    string Key,
+    string Name,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? CookieTtlMs,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CookiePath);
+
+public sealed record ListenerJson(
+    string Name,
+    string Address,
+    string Protocol,
+    string Direction,
+    string Service,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? MtlsMode);
+
+public sealed record RejectedSnapshotJson(string Version, string Reason);

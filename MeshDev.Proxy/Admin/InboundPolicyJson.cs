@@ -1,5 +1,5 @@
-using System.Text.Json;
-using MeshDev.Core.Discovery;
+using System.Globalization;
+using System.Text.Json.Serialization;
 using MeshDev.Proxy.Discovery;
 using MeshDev.Proxy.Inbound;
 using MeshDev.Proxy.Identity;
@@ -11,61 +11,26 @@ namespace MeshDev.Proxy.Admin;
 /// "authorizationPolicies":[{"name","namespace","action"}],"jwtRules":[{"issuer","source","jwksUri"?,"keys","locations"}]}.
 /// Key material is not shown, only how many keys a rule holds (0: its tokens fail).
 /// </summary>
-public static class InboundPolicyJson
+public sealed record InboundPolicyJson(
+    string MtlsMode,
+    [property: JsonConverter(typeof(JsonMembersConverter<string>))] JsonMembers<string> PortMtls,
+    IReadOnlyList<AuthorizationPolicyJson> AuthorizationPolicies,
+    IReadOnlyList<JwtRuleJson> JwtRules)
 {
     /// <param name="security">The PeerAuthentication modes, as the inbound handshake enforces them.</param>
-    public static void Write(Utf8JsonWriter json, InboundPolicy policy, TransportSecurity security)
-    {
-        json.WriteStartObject("inboundSecurity");
-        json.WriteString("mtlsMode", Mode(security.InboundWorkloadMode));
-        json.WriteStartObject("portMtls");
-        foreach (var (port, mode) in security.InboundPortModes.OrderBy(p => p.Key))
-        {
-            json.WriteString(port.ToString(System.Globalization.CultureInfo.InvariantCulture), Mode(mode));
-        }
-
-        json.WriteEndObject();
-        json.WriteStartArray("authorizationPolicies");
-        foreach (var authorization in policy.Policies)
-        {
-            json.WriteStartObject();
-            json.WriteString("name", authorization.Name);
-            json.WriteString("namespace", authorization.Namespace);
-            json.WriteString("action", authorization.Action.ToString().ToUpperInvariant());
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteStartArray("jwtRules");
-        foreach (var rule in policy.Jwt.Rules)
-        {
-            json.WriteStartObject();
-            json.WriteString("issuer", rule.Issuer);
-            json.WriteString("source", rule.Source);
-            if (rule.JwksUri is { } uri)
-            {
-                json.WriteString("jwksUri", uri);
-            }
-
-            json.WriteNumber("keys", rule.KeyCount);
-            json.WriteStartArray("locations");
-            foreach (var location in rule.Locations)
-            {
-                json.WriteStringValue(location.ToString());
-            }
-
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
-
-    private static string Mode(MtlsMode mode) => mode switch
-    {
-        MtlsMode.Strict => "STRICT",
-        MtlsMode.Disable => "DISABLE",
-        _ => "PERMISSIVE",
-    };
+    public static InboundPolicyJson From(InboundPolicy policy, TransportSecurity security) => new(
+        TransportSecurityJson.Mode(security.InboundWorkloadMode),
+        new(security.InboundPortModes.OrderBy(p => p.Key)
+            .Select(p => KeyValuePair.Create(p.Key.ToString(CultureInfo.InvariantCulture), TransportSecurityJson.Mode(p.Value)))),
+        [.. policy.Policies.Select(a => new AuthorizationPolicyJson(a.Name, a.Namespace, a.Action.ToString().ToUpperInvariant()))],
+        [.. policy.Jwt.Rules.Select(r => new JwtRuleJson(r.Issuer, r.Source, r.JwksUri, r.KeyCount, [.. r.Locations.Select(l => l.ToString())]))]);
 }
+
+public sealed record AuthorizationPolicyJson(string Name, string Namespace, string Action);
+
+public sealed record JwtRuleJson(
+    string Issuer,
+    string Source,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? JwksUri,
+    int Keys,
+    IReadOnlyList<string> Locations);

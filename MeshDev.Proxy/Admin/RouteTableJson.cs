@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using MeshDev.Proxy.Routing;
 
 namespace MeshDev.Proxy.Admin;
@@ -12,207 +13,123 @@ namespace MeshDev.Proxy.Admin;
 /// "redirectCode"}|null,"rewrite":{"uri","authority","uriRegex":{"pattern","substitution"}|null}|null}],"tcpRoutes":[{"name",
 /// "destinations":[{"service","subset","weight"}]}]}.
 /// </summary>
-public static class RouteTableJson
+public sealed record RouteTableJson(string Name, IReadOnlyList<RouteJson> Routes, IReadOnlyList<TcpRouteJson> TcpRoutes)
 {
-    public static void Write(Utf8JsonWriter json, CompiledRouteTable table)
+    public static RouteTableJson From(CompiledRouteTable table) => new(
+        table.Name,
+        [.. table.Routes.Select(RouteJson.From)],
+        [.. table.TcpRoutes.Select(r => new TcpRouteJson(r.Name, RouteDestinationJson.From(r.Destinations)))]);
+}
+
+public sealed record RouteJson(
+    string Name,
+    IReadOnlyList<RouteMatchJson> Matches,
+    IReadOnlyList<RouteDestinationJson> Destinations,
+    long TimeoutMs,
+    RouteRetriesJson Retries,
+    RouteFaultJson? Fault,
+    HeaderOperationsJson RequestHeaders,
+    HeaderOperationsJson ResponseHeaders,
+    RouteRedirectJson? Redirect,
+    RouteRewriteJson? Rewrite)
+{
+    public static RouteJson From(CompiledRoute route) => new(
+        route.Name,
+        [.. route.Matches.Select(RouteMatchJson.From)],
+        RouteDestinationJson.From(route.Destinations),
+        (long)route.Timeout.TotalMilliseconds,
+        new RouteRetriesJson(
+            route.Retries.Retries,
+            (long)route.Retries.PerTryTimeout.TotalMilliseconds,
+            [.. Enum.GetValues<RetryOn>().Where(c => c != RetryOn.None && route.Retries.Conditions.HasFlag(c)).Select(c => c.ToString())],
+            [.. route.Retries.StatusCodes.Order()]),
+        route.Fault is { } fault
+            ? new RouteFaultJson((long)fault.Delay.TotalMilliseconds, fault.DelayPercentage, fault.AbortHttpStatus, fault.AbortGrpcStatus, fault.AbortPercentage)
+            : null,
+        HeaderOperationsJson.From(route.RequestHeaders),
+        HeaderOperationsJson.From(route.ResponseHeaders),
+        RouteRedirectJson.From(route.Redirect),
+        route.Rewrite is { } rewrite
+            ? new RouteRewriteJson(rewrite.Uri, rewrite.Authority,
+                rewrite.Pattern is null ? null : new RegexRewriteJson(rewrite.Pattern, rewrite.Substitution))
+            : null);
+}
+
+public sealed record RouteMatchJson(
+    StringMatcherJson? Uri,
+    StringMatcherJson? Method,
+    [property: JsonConverter(typeof(JsonMembersConverter<StringMatcherJson>))] JsonMembers<StringMatcherJson> Headers,
+    [property: JsonConverter(typeof(JsonMembersConverter<StringMatcherJson>))] JsonMembers<StringMatcherJson> QueryParams,
+    [property: JsonConverter(typeof(JsonMembersConverter<StringMatcherJson>))] JsonMembers<StringMatcherJson> WithoutHeaders,
+    bool IgnoreUriCase)
+{
+    public static RouteMatchJson From(RequestMatch match) => new(
+        StringMatcherJson.From(match.Uri),
+        StringMatcherJson.From(match.Method),
+        Members(match.Headers),
+        Members(match.QueryParameters),
+        Members(match.WithoutHeaders),
+        match.IgnoreUriCase);
+
+    private static JsonMembers<StringMatcherJson> Members(KeyValuePair<string, StringMatcher>[] matchers) =>
+        new(matchers.Select(m => KeyValuePair.Create(m.Key, StringMatcherJson.From(m.Value)!)));
+}
+
+/// <summary>A string matcher as Istio writes it: {"exact"|"prefix"|"regex": value}.</summary>
+[JsonConverter(typeof(StringMatcherJsonConverter))]
+public sealed record StringMatcherJson(string Kind, string Value)
+{
+    public static StringMatcherJson? From(StringMatcher? matcher) =>
+        matcher?.Describe() is var (kind, value) ? new StringMatcherJson(kind, value) : null;
+}
+
+public sealed class StringMatcherJsonConverter : JsonConverter<StringMatcherJson>
+{
+    public override StringMatcherJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("Admin JSON is written, never read.");
+
+    public override void Write(Utf8JsonWriter writer, StringMatcherJson value, JsonSerializerOptions options)
     {
-        json.WriteStartObject();
-        json.WriteString("name", table.Name);
-        json.WriteStartArray("routes");
-        foreach (var route in table.Routes)
-        {
-            json.WriteStartObject();
-            json.WriteString("name", route.Name);
-            json.WriteStartArray("matches");
-            foreach (var match in route.Matches)
-            {
-                json.WriteStartObject();
-                WriteMatcher(json, "uri", match.Uri);
-                WriteMatcher(json, "method", match.Method);
-                WriteMatchers(json, "headers", match.Headers);
-                WriteMatchers(json, "queryParams", match.QueryParameters);
-                WriteMatchers(json, "withoutHeaders", match.WithoutHeaders);
-                json.WriteBoolean("ignoreUriCase", match.IgnoreUriCase);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
-            WriteDestinations(json, route.Destinations);
-            json.WriteNumber("timeoutMs", (long)route.Timeout.TotalMilliseconds);
-            json.WriteStartObject("retries");
-            json.WriteNumber("attempts", route.Retries.Retries);
-            json.WriteNumber("perTryTimeoutMs", (long)route.Retries.PerTryTimeout.TotalMilliseconds);
-            json.WriteStartArray("retryOn");
-            foreach (var condition in Enum.GetValues<RetryOn>().Where(c => c != RetryOn.None && route.Retries.Conditions.HasFlag(c)))
-            {
-                json.WriteStringValue(condition.ToString());
-            }
-
-            json.WriteEndArray();
-            json.WriteStartArray("statusCodes");
-            foreach (var code in route.Retries.StatusCodes.Order())
-            {
-                json.WriteNumberValue(code);
-            }
-
-            json.WriteEndArray();
-            json.WriteEndObject();
-            if (route.Fault is { } fault)
-            {
-                json.WriteStartObject("fault");
-                json.WriteNumber("delayMs", (long)fault.Delay.TotalMilliseconds);
-                json.WriteNumber("delayPercentage", fault.DelayPercentage);
-                json.WriteNumber("abortHttpStatus", fault.AbortHttpStatus);
-                if (fault.AbortGrpcStatus is { } grpc)
-                {
-                    json.WriteNumber("abortGrpcStatus", grpc);
-                }
-                else
-                {
-                    json.WriteNull("abortGrpcStatus");
-                }
-
-                json.WriteNumber("abortPercentage", fault.AbortPercentage);
-                json.WriteEndObject();
-            }
-            else
-            {
-                json.WriteNull("fault");
-            }
-
-            WriteHeaderOperations(json, "requestHeaders", route.RequestHeaders);
-            WriteHeaderOperations(json, "responseHeaders", route.ResponseHeaders);
-            WriteRedirect(json, route.Redirect);
-            WriteRewrite(json, route.Rewrite);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteStartArray("tcpRoutes");
-        foreach (var route in table.TcpRoutes)
-        {
-            json.WriteStartObject();
-            json.WriteString("name", route.Name);
-            WriteDestinations(json, route.Destinations);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
+        writer.WriteStartObject();
+        writer.WriteString(value.Kind, value.Value);
+        writer.WriteEndObject();
     }
+}
 
-    private static void WriteDestinations(Utf8JsonWriter json, RouteDestination[] destinations)
-    {
-        json.WriteStartArray("destinations");
-        foreach (var destination in destinations)
-        {
-            json.WriteStartObject();
-            json.WriteString("service", destination.Service);
-            json.WriteString("subset", destination.Subset);
-            json.WriteNumber("weight", destination.Weight);
-            json.WriteEndObject();
-        }
+public sealed record RouteDestinationJson(string Service, string Subset, int Weight)
+{
+    public static IReadOnlyList<RouteDestinationJson> From(RouteDestination[] destinations) =>
+        [.. destinations.Select(d => new RouteDestinationJson(d.Service, d.Subset, d.Weight))];
+}
 
-        json.WriteEndArray();
-    }
+public sealed record RouteRetriesJson(int Attempts, long PerTryTimeoutMs, IReadOnlyList<string> RetryOn, IReadOnlyList<int> StatusCodes);
 
-    private static void WriteRedirect(Utf8JsonWriter json, RouteRedirect? redirect)
+public sealed record RouteFaultJson(long DelayMs, double DelayPercentage, int AbortHttpStatus, int? AbortGrpcStatus, double AbortPercentage);
+
+public sealed record HeaderOperationsJson(
+    [property: JsonConverter(typeof(JsonMembersConverter<string>))] JsonMembers<string> Set,
+    [property: JsonConverter(typeof(JsonMembersConverter<string>))] JsonMembers<string> Add,
+    IReadOnlyList<string> Remove)
+{
+    public static HeaderOperationsJson From(HeaderOperations operations) => new(new(operations.Set), new(operations.Add), [.. operations.Remove]);
+}
+
+public sealed record RouteRedirectJson(string? Uri, string? Authority, string? Scheme, int Port, string DerivePort, int RedirectCode)
+{
+    public static RouteRedirectJson? From(RouteRedirect? redirect)
     {
         if (redirect is null)
         {
-            json.WriteNull("redirect");
-            return;
+            return null;
         }
 
         var (uri, authority, scheme, port, derivePort) = redirect.Parts;
-        json.WriteStartObject("redirect");
-        json.WriteString("uri", uri);
-        json.WriteString("authority", authority);
-        json.WriteString("scheme", scheme);
-        json.WriteNumber("port", port);
-        json.WriteString("derivePort", derivePort.ToString());
-        json.WriteNumber("redirectCode", redirect.StatusCode);
-        json.WriteEndObject();
-    }
-
-    private static void WriteRewrite(Utf8JsonWriter json, RouteRewrite? rewrite)
-    {
-        if (rewrite is null)
-        {
-            json.WriteNull("rewrite");
-            return;
-        }
-
-        json.WriteStartObject("rewrite");
-        json.WriteString("uri", rewrite.Uri);
-        json.WriteString("authority", rewrite.Authority);
-        if (rewrite.Pattern is null)
-        {
-            json.WriteNull("uriRegex");
-        }
-        else
-        {
-            json.WriteStartObject("uriRegex");
-            json.WriteString("pattern", rewrite.Pattern);
-            json.WriteString("substitution", rewrite.Substitution);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndObject();
-    }
-
-    private static void WriteMatcher(Utf8JsonWriter json, string name, StringMatcher? matcher)
-    {
-        if (matcher is null)
-        {
-            json.WriteNull(name);
-            return;
-        }
-
-        var (kind, value) = matcher.Describe();
-        json.WriteStartObject(name);
-        json.WriteString(kind, value);
-        json.WriteEndObject();
-    }
-
-    private static void WriteMatchers(Utf8JsonWriter json, string name, KeyValuePair<string, StringMatcher>[] matchers)
-    {
-        json.WriteStartObject(name);
-        foreach (var (key, matcher) in matchers)
-        {
-            var (kind, value) = matcher.Describe();
-            json.WriteStartObject(key);
-            json.WriteString(kind, value);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndObject();
-    }
-
-    private static void WriteHeaderOperations(Utf8JsonWriter json, string name, HeaderOperations operations)
-    {
-        json.WriteStartObject(name);
-        json.WriteStartObject("set");
-        foreach (var (key, value) in operations.Set)
-        {
-            json.WriteString(key, value);
-        }
-
-        json.WriteEndObject();
-        json.WriteStartObject("add");
-        foreach (var (key, value) in operations.Add)
-        {
-            json.WriteString(key, value);
-        }
-
-        json.WriteEndObject();
-        json.WriteStartArray("remove");
-        foreach (var header in operations.Remove)
-        {
-            json.WriteStringValue(header);
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
+        return new RouteRedirectJson(uri, authority, scheme, port, derivePort.ToString(), redirect.StatusCode);
     }
 }
+
+public sealed record RouteRewriteJson(string? Uri, string? Authority, RegexRewriteJson? UriRegex);
+
+public sealed record RegexRewriteJson(string Pattern, string? Substitution);
+
+public sealed record TcpRouteJson(string Name, IReadOnlyList<RouteDestinationJson> Destinations);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
+using System.Text.Json.Serialization;
+using MeshDev.Core.Telemetry;
 using MeshDev.Proxy.Telemetry;
 
 namespace MeshDev.Proxy.Admin;
@@ -43,49 +44,11 @@ public static class StatsWriters
     public static byte[] WriteJson(StatsRegistry registry)
     {
         var stats = registry.All();
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, AdminJson.Indented))
-        {
-            json.WriteStartObject();
-            json.WriteStartObject("counters");
-            foreach (var counter in stats.OfType<Counter>())
-            {
-                json.WriteNumber(counter.Name.Name, counter.Value);
-            }
-
-            json.WriteEndObject();
-            json.WriteStartObject("gauges");
-            foreach (var gauge in stats.OfType<Gauge>())
-            {
-                json.WriteNumber(gauge.Name.Name, gauge.Value);
-            }
-
-            json.WriteEndObject();
-            json.WriteStartObject("histograms");
-            foreach (var histogram in stats.OfType<Histogram>())
-            {
-                var snapshot = histogram.Snapshot();
-                json.WriteStartObject(histogram.Name.Name);
-                json.WriteNumber("count", snapshot.Count);
-                json.WriteNumber("sum", snapshot.SumMilliseconds);
-                json.WriteStartArray("buckets");
-                for (var i = 0; i < Histogram.BucketBounds.Length; i++)
-                {
-                    json.WriteStartObject();
-                    json.WriteNumber("le", Histogram.BucketBounds[i]);
-                    json.WriteNumber("count", snapshot.CumulativeCounts[i]);
-                    json.WriteEndObject();
-                }
-
-                json.WriteEndArray();
-                json.WriteEndObject();
-            }
-
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        return buffer.ToArray();
+        var document = new StatsJson(
+            new(stats.OfType<Counter>().Select(c => KeyValuePair.Create(c.Name.Name, c.Value))),
+            new(stats.OfType<Gauge>().Select(g => KeyValuePair.Create(g.Name.Name, g.Value))),
+            new(stats.OfType<Histogram>().Select(h => KeyValuePair.Create(h.Name.Name, HistogramJson.From(h.Snapshot())))));
+        return AdminJson.Serialize(document, AdminJsonContext.Default.StatsJson, AdminJson.Indented);
     }
 
     /// <summary>
@@ -213,14 +176,31 @@ public static class StatsWriters
         "meshdev_control_plane_snapshots_applied" => "Configuration snapshots applied.",
         "meshdev_control_plane_snapshots_rejected" => "Configuration snapshots rejected.",
         "meshdev_control_plane_connected" => "1 while the configuration stream is open.",
-        "istio_requests_total" => "Requests, by Istio's standard labels.",
-        "istio_request_duration_milliseconds" => "Request duration in milliseconds, by Istio's standard labels.",
-        "istio_request_bytes" => "Request body size in bytes, by Istio's standard labels.",
-        "istio_response_bytes" => "Response body size in bytes, by Istio's standard labels.",
-        "istio_tcp_sent_bytes_total" => "Bytes sent to the downstream peer of TCP connections.",
-        "istio_tcp_received_bytes_total" => "Bytes received from the downstream peer of TCP connections.",
-        "istio_tcp_connections_opened_total" => "TCP connections opened.",
-        "istio_tcp_connections_closed_total" => "TCP connections closed.",
+        IstioMetricNames.RequestsTotal => "Requests, by Istio's standard labels.",
+        IstioMetricNames.RequestDuration => "Request duration in milliseconds, by Istio's standard labels.",
+        IstioMetricNames.RequestBytes => "Request body size in bytes, by Istio's standard labels.",
+        IstioMetricNames.ResponseBytes => "Response body size in bytes, by Istio's standard labels.",
+        IstioMetricNames.TcpSentBytes => "Bytes sent to the downstream peer of TCP connections.",
+        IstioMetricNames.TcpReceivedBytes => "Bytes received from the downstream peer of TCP connections.",
+        IstioMetricNames.TcpConnectionsOpened => "TCP connections opened.",
+        IstioMetricNames.TcpConnectionsClosed => "TCP connections closed.",
         _ => "MeshDev proxy statistic.",
     };
 }
+
+/// <summary>/stats?format=json.</summary>
+public sealed record StatsJson(
+    [property: JsonConverter(typeof(JsonMembersConverter<long>))] JsonMembers<long> Counters,
+    [property: JsonConverter(typeof(JsonMembersConverter<long>))] JsonMembers<long> Gauges,
+    [property: JsonConverter(typeof(JsonMembersConverter<HistogramJson>))] JsonMembers<HistogramJson> Histograms);
+
+/// <summary>A histogram in /stats?format=json: its buckets cumulative, as Prometheus has them.</summary>
+public sealed record HistogramJson(long Count, double Sum, IReadOnlyList<HistogramBucketJson> Buckets)
+{
+    public static HistogramJson From(HistogramSnapshot snapshot) => new(
+        snapshot.Count,
+        snapshot.SumMilliseconds,
+        [.. Histogram.BucketBounds.Select((bound, i) => new HistogramBucketJson(bound, snapshot.CumulativeCounts[i]))]);
+}
+
+public sealed record HistogramBucketJson(double Le, long Count);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MeshDev.Core.Discovery;
 using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Discovery;
@@ -17,49 +16,30 @@ namespace MeshDev.Proxy.Admin;
 /// </summary>
 public static class TransportSecurityJson
 {
-    public static void WriteProxyIdentity(Utf8JsonWriter json, ProxyOptions options)
+    public static string? ProxyIdentity(ProxyOptions options) => options.Identity?.Id.ToString();
+
+    public static string ClusterTls(RuntimeSnapshot snapshot, UpstreamCluster cluster) => snapshot.Security.ClusterMode(cluster.Name) switch
     {
-        if (options.Identity is { } identity)
-        {
-            json.WriteString("identity", identity.Id.ToString());
-        }
-        else
-        {
-            json.WriteNull("identity");
-        }
-    }
+        ClusterTlsMode.IstioMutual => "ISTIO_MUTUAL",
+        ClusterTlsMode.Disable => "DISABLE",
+        _ => "AUTO",
+    };
 
-    public static void WriteCluster(Utf8JsonWriter json, RuntimeSnapshot snapshot, UpstreamCluster cluster) =>
-        json.WriteString("tls", snapshot.Security.ClusterMode(cluster.Name) switch
-        {
-            ClusterTlsMode.IstioMutual => "ISTIO_MUTUAL",
-            ClusterTlsMode.Disable => "DISABLE",
-            _ => "AUTO",
-        });
+    public static string? EndpointIdentity(RuntimeSnapshot snapshot, UpstreamEndpoint endpoint) =>
+        snapshot.Security.EndpointIdentity(endpoint.Address)?.ToString();
 
-    public static void WriteEndpoint(Utf8JsonWriter json, ProxyOptions options, RuntimeSnapshot snapshot, UpstreamEndpoint endpoint)
-    {
-        if (snapshot.Security.EndpointIdentity(endpoint.Address) is { } identity)
-        {
-            json.WriteString("identity", identity.ToString());
-        }
-        else
-        {
-            json.WriteNull("identity");
-        }
+    public static bool EndpointMtls(ProxyOptions options, RuntimeSnapshot snapshot, UpstreamEndpoint endpoint) =>
+        options.Identity is not null && snapshot.Security.Upstream(endpoint.Address) is not null;
 
-        json.WriteBoolean("mtls", options.Identity is not null && snapshot.Security.Upstream(endpoint.Address) is not null);
-    }
-
-    public static void WriteListener(Utf8JsonWriter json, ProxyOptions options, RuntimeSnapshot snapshot, ListenerDescription listener)
+    /// <summary>The mode on the sidecar's inbound listener; null for every other listener (the field is left out).</summary>
+    public static string? ListenerMtlsMode(ProxyOptions options, RuntimeSnapshot snapshot, ListenerDescription listener)
     {
         if (listener.Direction != ListenerDirection.Inbound || options.Inbound is not { } inbound)
         {
-            return;
+            return null;
         }
 
-        var mode = options.Identity is null ? MtlsMode.Disable : snapshot.Security.InboundMode(inbound.ServicePort);
-        json.WriteString("mtlsMode", Mode(mode));
+        return Mode(options.Identity is null ? MtlsMode.Disable : snapshot.Security.InboundMode(inbound.ServicePort));
     }
 
     /// <summary>PeerAuthentication's names for the modes.</summary>

@@ -17,7 +17,7 @@ public sealed class TelemetryUnitTests
     [Fact]
     public void Peer_metadata_round_trips_and_escapes_its_separators()
     {
-        var labels = new WorkloadLabels("reviews-v2", "default", "reviews", "v2;beta=1", "reviews", "v2");
+        var labels = new IstioWorkloadLabels("reviews-v2", "default", "reviews", "v2;beta=1", "reviews", "v2");
         var header = PeerMetadata.Format(labels);
 
         Assert.Equal("workload=reviews-v2;namespace=default;app=reviews;version=v2%3Bbeta%3D1;canonical_service=reviews;canonical_revision=v2", header);
@@ -36,7 +36,7 @@ public sealed class TelemetryUnitTests
     public void Peer_metadata_fills_what_a_caller_left_out_as_Istio_does()
     {
         var labels = PeerMetadata.Parse("workload=ratings-v1;app=ratings;future_key=x")!;
-        Assert.Equal(new WorkloadLabels("ratings-v1", "unknown", "ratings", "unknown", "ratings", "latest"), labels);
+        Assert.Equal(new IstioWorkloadLabels("ratings-v1", "unknown", "ratings", "unknown", "ratings", "latest"), labels);
     }
 
     [Fact]

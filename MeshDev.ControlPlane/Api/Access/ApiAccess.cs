@@ -1,5 +1,6 @@
 using System.Net;
 using MeshDev.Core;
+using MeshDev.Core.Api;
 using Microsoft.Net.Http.Headers;
 
 namespace MeshDev.ControlPlane.Api.Access;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MeshDev.Core.Telemetry;
 
 namespace MeshDev.Proxy.Telemetry.Mesh;
 
@@ -7,7 +8,7 @@ namespace MeshDev.Proxy.Telemetry.Mesh;
 /// <param name="Host">The fully qualified name, e.g. reviews.default.svc.cluster.local.</param>
 public sealed record DestinationService(string Host, string Name, string Namespace)
 {
-    public static readonly DestinationService Unknown = new(WorkloadLabels.Unknown, WorkloadLabels.Unknown, WorkloadLabels.Unknown);
+    public static readonly DestinationService Unknown = new(IstioLabelNames.Unknown, IstioLabelNames.Unknown, IstioLabelNames.Unknown);
 
     public static DestinationService Of(string service, string defaultNamespace)
     {
@@ -19,9 +20,9 @@ public sealed record DestinationService(string Host, string Name, string Namespa
 /// <summary>Everything Istio's standard metrics say about one request or connection, in Istio's label order.</summary>
 public readonly record struct IstioLabelValues(
     Reporter Reporter,
-    WorkloadLabels Source,
+    IstioWorkloadLabels Source,
     string SourcePrincipal,
-    WorkloadLabels Destination,
+    IstioWorkloadLabels Destination,
     string DestinationPrincipal,
     DestinationService Service,
     string RequestProtocol,
@@ -34,19 +35,16 @@ public static class IstioLabels
     public const string ProtocolGrpc = "grpc";
     public const string ProtocolTcp = "tcp";
 
-    public const string MutualTls = "mutual_tls";
-    public const string NoTls = "none";
-
     private static readonly string[] StatusCodes = Enumerable.Range(0, 600).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>The labels of istio_requests_total and the request histograms.</summary>
     public static TagList ForRequest(in IstioLabelValues values, int responseCode, string grpcStatus, ResponseFlags flags)
     {
         var tags = Common(values);
-        tags.Add("response_code", (uint)responseCode < StatusCodes.Length ? StatusCodes[responseCode] : responseCode.ToString(CultureInfo.InvariantCulture));
-        tags.Add("grpc_response_status", grpcStatus);
-        tags.Add("response_flags", flags.ToEnvoyString());
-        tags.Add("connection_security_policy", values.ConnectionSecurityPolicy);
+        tags.Add(IstioLabelNames.ResponseCode, (uint)responseCode < StatusCodes.Length ? StatusCodes[responseCode] : responseCode.ToString(CultureInfo.InvariantCulture));
+        tags.Add(IstioLabelNames.GrpcResponseStatus, grpcStatus);
+        tags.Add(IstioLabelNames.ResponseFlags, flags.ToEnvoyString());
+        tags.Add(IstioLabelNames.ConnectionSecurityPolicy, values.ConnectionSecurityPolicy);
         return tags;
     }
 
@@ -54,8 +52,8 @@ public static class IstioLabels
     public static TagList ForTcp(in IstioLabelValues values, ResponseFlags flags)
     {
         var tags = Common(values);
-        tags.Add("response_flags", flags.ToEnvoyString());
-        tags.Add("connection_security_policy", values.ConnectionSecurityPolicy);
+        tags.Add(IstioLabelNames.ResponseFlags, flags.ToEnvoyString());
+        tags.Add(IstioLabelNames.ConnectionSecurityPolicy, values.ConnectionSecurityPolicy);
         return tags;
     }
 
@@ -65,25 +63,25 @@ public static class IstioLabels
         var destination = values.Destination;
         return new TagList
         {
-            { "reporter", values.Reporter == Reporter.Source ? "source" : "destination" },
-            { "source_workload", source.Workload },
-            { "source_canonical_service", source.CanonicalService },
-            { "source_canonical_revision", source.CanonicalRevision },
-            { "source_workload_namespace", source.Namespace },
-            { "source_principal", values.SourcePrincipal },
-            { "source_app", source.App },
-            { "source_version", source.Version },
-            { "destination_workload", destination.Workload },
-            { "destination_workload_namespace", destination.Namespace },
-            { "destination_principal", values.DestinationPrincipal },
-            { "destination_app", destination.App },
-            { "destination_version", destination.Version },
-            { "destination_service", values.Service.Host },
-            { "destination_canonical_service", destination.CanonicalService },
-            { "destination_canonical_revision", destination.CanonicalRevision },
-            { "destination_service_name", values.Service.Name },
-            { "destination_service_namespace", values.Service.Namespace },
-            { "request_protocol", values.RequestProtocol },
+            { IstioLabelNames.Reporter, values.Reporter == Reporter.Source ? IstioLabelNames.ReporterSource : IstioLabelNames.ReporterDestination },
+            { IstioLabelNames.SourceWorkload, source.Workload },
+            { IstioLabelNames.SourceCanonicalService, source.CanonicalService },
+            { IstioLabelNames.SourceCanonicalRevision, source.CanonicalRevision },
+            { IstioLabelNames.SourceWorkloadNamespace, source.Namespace },
+            { IstioLabelNames.SourcePrincipal, values.SourcePrincipal },
+            { IstioLabelNames.SourceApp, source.App },
+            { IstioLabelNames.SourceVersion, source.Version },
+            { IstioLabelNames.DestinationWorkload, destination.Workload },
+            { IstioLabelNames.DestinationWorkloadNamespace, destination.Namespace },
+            { IstioLabelNames.DestinationPrincipal, values.DestinationPrincipal },
+            { IstioLabelNames.DestinationApp, destination.App },
+            { IstioLabelNames.DestinationVersion, destination.Version },
+            { IstioLabelNames.DestinationService, values.Service.Host },
+            { IstioLabelNames.DestinationCanonicalService, destination.CanonicalService },
+            { IstioLabelNames.DestinationCanonicalRevision, destination.CanonicalRevision },
+            { IstioLabelNames.DestinationServiceName, values.Service.Name },
+            { IstioLabelNames.DestinationServiceNamespace, values.Service.Namespace },
+            { IstioLabelNames.RequestProtocol, values.RequestProtocol },
         };
     }
 }

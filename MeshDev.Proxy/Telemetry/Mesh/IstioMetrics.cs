@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using MeshDev.Core.Telemetry;
 
 namespace MeshDev.Proxy.Telemetry.Mesh;
 
@@ -21,15 +22,6 @@ public sealed class IstioMetrics
 {
     public const string MeterName = "MeshDev.Proxy";
 
-    public const string RequestsTotal = "istio_requests_total";
-    public const string RequestDuration = "istio_request_duration_milliseconds";
-    public const string RequestBytes = "istio_request_bytes";
-    public const string ResponseBytes = "istio_response_bytes";
-    public const string TcpSentBytes = "istio_tcp_sent_bytes_total";
-    public const string TcpReceivedBytes = "istio_tcp_received_bytes_total";
-    public const string TcpConnectionsOpened = "istio_tcp_connections_opened_total";
-    public const string TcpConnectionsClosed = "istio_tcp_connections_closed_total";
-
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _requestBytes;
@@ -46,14 +38,14 @@ public sealed class IstioMetrics
         var meter = meters.Create(MeterName);
         // Istio's histograms are Envoy histograms, so they share Envoy's default bucket bounds.
         var buckets = new InstrumentAdvice<double> { HistogramBucketBoundaries = Histogram.BucketBounds };
-        _requests = meter.CreateCounter<long>(RequestsTotal, description: "Requests, by source, destination and outcome.");
-        _duration = meter.CreateHistogram(RequestDuration, "ms", "Request duration in milliseconds.", tags: null, buckets);
-        _requestBytes = meter.CreateHistogram(RequestBytes, "By", "Request body size in bytes.", tags: null, buckets);
-        _responseBytes = meter.CreateHistogram(ResponseBytes, "By", "Response body size in bytes.", tags: null, buckets);
-        _tcpSent = meter.CreateCounter<long>(TcpSentBytes, "By", "Bytes sent to the downstream peer of TCP connections.");
-        _tcpReceived = meter.CreateCounter<long>(TcpReceivedBytes, "By", "Bytes received from the downstream peer of TCP connections.");
-        _tcpOpened = meter.CreateCounter<long>(TcpConnectionsOpened, description: "TCP connections opened.");
-        _tcpClosed = meter.CreateCounter<long>(TcpConnectionsClosed, description: "TCP connections closed.");
+        _requests = meter.CreateCounter<long>(IstioMetricNames.RequestsTotal, description: "Requests, by source, destination and outcome.");
+        _duration = meter.CreateHistogram(IstioMetricNames.RequestDuration, "ms", "Request duration in milliseconds.", tags: null, buckets);
+        _requestBytes = meter.CreateHistogram(IstioMetricNames.RequestBytes, "By", "Request body size in bytes.", tags: null, buckets);
+        _responseBytes = meter.CreateHistogram(IstioMetricNames.ResponseBytes, "By", "Response body size in bytes.", tags: null, buckets);
+        _tcpSent = meter.CreateCounter<long>(IstioMetricNames.TcpSentBytes, "By", "Bytes sent to the downstream peer of TCP connections.");
+        _tcpReceived = meter.CreateCounter<long>(IstioMetricNames.TcpReceivedBytes, "By", "Bytes received from the downstream peer of TCP connections.");
+        _tcpOpened = meter.CreateCounter<long>(IstioMetricNames.TcpConnectionsOpened, description: "TCP connections opened.");
+        _tcpClosed = meter.CreateCounter<long>(IstioMetricNames.TcpConnectionsClosed, description: "TCP connections closed.");
     }
 
     public void RecordRequest(in TagList labels, double durationMilliseconds, long requestBytes, long responseBytes)

@@ -3,12 +3,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using MeshDev.Core.Identity;
+using MeshDev.Core.Telemetry;
 using MeshDev.Proxy.Configuration;
 using MeshDev.Proxy.Listeners;
 using MeshDev.Proxy.Telemetry.AccessLog;
 using MeshDev.Proxy.Telemetry.Tracing;
 using Microsoft.AspNetCore.Http.Features;
-using MeshDev.Proxy.Telemetry;
 
 namespace MeshDev.Proxy.Telemetry.Mesh;
 
@@ -24,7 +24,7 @@ public sealed class MeshTelemetry
     private readonly ProxyOptions _options;
     private readonly IstioMetrics _metrics;
     private readonly AccessLogWriter _accessLog;
-    private readonly WorkloadLabels _self;
+    private readonly IstioWorkloadLabels _self;
     private readonly string _selfPeerHeader;
     private readonly string _selfPrincipal;
     private readonly DestinationService? _inboundService;
@@ -33,14 +33,14 @@ public sealed class MeshTelemetry
     private readonly string? _appAddress;
     private readonly ConcurrentDictionary<string, DestinationService> _services = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _clientSpanNames = new(StringComparer.Ordinal);
-    private readonly ConditionalWeakTable<IUpstreamPeer, WorkloadLabels> _endpointLabels = new();
+    private readonly ConditionalWeakTable<IUpstreamPeer, IstioWorkloadLabels> _endpointLabels = new();
 
     public MeshTelemetry(ProxyOptions options, IstioMetrics metrics, AccessLogWriter accessLog)
     {
         _options = options;
         _metrics = metrics;
         _accessLog = accessLog;
-        _self = WorkloadLabels.From(options.Telemetry.Workload, options.Namespace, options.Labels);
+        _self = IstioWorkloadLabels.From(options.Telemetry.Workload, options.Namespace, options.Labels);
         _selfPeerHeader = PeerMetadata.Format(_self);
         _selfPrincipal = options.Telemetry.Identity.ToString();
         if (options.Inbound is { } inbound)
@@ -266,18 +266,18 @@ public sealed class MeshTelemetry
     /// Istio's destination reporter: the caller as its peer metadata and certificate say, this workload as itself.
     /// A caller with a certificate came over mutual TLS.
     /// </summary>
-    internal IstioLabelValues DestinationLabels(WorkloadLabels? peer, string? peerPrincipal, string protocol)
+    internal IstioLabelValues DestinationLabels(IstioWorkloadLabels? peer, string? peerPrincipal, string protocol)
     {
         var mutualTls = peerPrincipal is not null;
         return new IstioLabelValues(
             Reporter.Destination,
-            peer ?? WorkloadLabels.None,
-            peerPrincipal ?? WorkloadLabels.Unknown,
+            peer ?? IstioWorkloadLabels.None,
+            peerPrincipal ?? IstioLabelNames.Unknown,
             _self,
-            mutualTls ? _selfPrincipal : WorkloadLabels.Unknown,
+            mutualTls ? _selfPrincipal : IstioLabelNames.Unknown,
             _inboundService ?? DestinationService.Unknown,
             protocol,
-            mutualTls ? IstioLabels.MutualTls : IstioLabels.NoTls);
+            mutualTls ? IstioLabelNames.MutualTls : IstioLabelNames.NoTls);
     }
 
     /// <summary>
@@ -290,16 +290,16 @@ public sealed class MeshTelemetry
         return new IstioLabelValues(
             Reporter.Source,
             _self,
-            viaMutualTls ? _selfPrincipal : WorkloadLabels.Unknown,
-            endpoint is null ? WorkloadLabels.None : Destination(endpoint)!,
-            viaMutualTls ? endpoint!.PeerIdentity : WorkloadLabels.Unknown,
+            viaMutualTls ? _selfPrincipal : IstioLabelNames.Unknown,
+            endpoint is null ? IstioWorkloadLabels.None : Destination(endpoint)!,
+            viaMutualTls ? endpoint!.PeerIdentity : IstioLabelNames.Unknown,
             service is null ? DestinationService.Unknown : Service(service),
             protocol,
-            WorkloadLabels.Unknown);
+            IstioLabelNames.Unknown);
     }
 
-    private WorkloadLabels? Destination(IUpstreamPeer endpoint) =>
-        _endpointLabels.GetValue(endpoint, e => WorkloadLabels.From(Core.MeshWorkloads.FromProxyId(e.ProxyId), _options.Namespace, e.Labels));
+    private IstioWorkloadLabels? Destination(IUpstreamPeer endpoint) =>
+        _endpointLabels.GetValue(endpoint, e => IstioWorkloadLabels.From(Core.MeshWorkloads.FromProxyId(e.ProxyId), _options.Namespace, e.Labels));
 
     private DestinationService Service(string cluster) =>
         _services.GetOrAdd(cluster, static (c, ns) => DestinationService.Of(c, ns), _options.Namespace);

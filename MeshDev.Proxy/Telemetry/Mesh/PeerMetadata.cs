@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using MeshDev.Core.Telemetry;
 
 namespace MeshDev.Proxy.Telemetry.Mesh;
 
@@ -22,9 +23,9 @@ public static class PeerMetadata
 
     // Callers are few and send the same value every time: parse each distinct value once.
     private const int MaxCached = 256;
-    private static readonly ConcurrentDictionary<string, WorkloadLabels> Parsed = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, IstioWorkloadLabels> Parsed = new(StringComparer.Ordinal);
 
-    public static string Format(WorkloadLabels labels)
+    public static string Format(IstioWorkloadLabels labels)
     {
         var text = new StringBuilder();
         Append(text, "workload", labels.Workload);
@@ -37,7 +38,7 @@ public static class PeerMetadata
     }
 
     /// <returns>Null when the value is not a peer-metadata header this format describes.</returns>
-    public static WorkloadLabels? Parse(string? value)
+    public static IstioWorkloadLabels? Parse(string? value)
     {
         if (string.IsNullOrEmpty(value) || value.Length > MaxLength)
         {
@@ -89,11 +90,11 @@ public static class PeerMetadata
             return null;
         }
 
-        var labels = new WorkloadLabels(
+        var labels = new IstioWorkloadLabels(
             workload,
-            @namespace ?? WorkloadLabels.Unknown,
-            app ?? WorkloadLabels.Unknown,
-            version ?? WorkloadLabels.Unknown,
+            @namespace ?? IstioLabelNames.Unknown,
+            app ?? IstioLabelNames.Unknown,
+            version ?? IstioLabelNames.Unknown,
             canonicalService ?? app ?? workload,
             canonicalRevision ?? version ?? "latest");
         if (Parsed.Count < MaxCached)

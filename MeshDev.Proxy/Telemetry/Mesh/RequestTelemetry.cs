@@ -50,7 +50,7 @@ public sealed class RequestTelemetry
     /// <summary>Parent of every try's client span: the server span, or the context the app sent (outbound).</summary>
     internal ActivityContext TryParent { get; set; }
 
-    internal WorkloadLabels? Peer { get; set; }
+    internal IstioWorkloadLabels? Peer { get; set; }
 
     internal string? PeerPrincipal { get; set; }
 

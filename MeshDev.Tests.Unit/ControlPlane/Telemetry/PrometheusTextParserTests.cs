@@ -38,7 +38,7 @@ public sealed class PrometheusTextParserTests
     [Fact]
     public void Keeps_only_the_metrics_asked_for()
     {
-        var samples = PrometheusTextParser.Parse(IstioExposition, IstioMetrics.IsTopologyMetric);
+        var samples = PrometheusTextParser.Parse(IstioExposition, IstioSeriesKey.IsTopologyMetric);
 
         Assert.Equal(["istio_requests_total", "istio_requests_total", "istio_request_duration_milliseconds_bucket", "istio_request_duration_milliseconds_bucket"],
             samples.Select(s => s.Name));

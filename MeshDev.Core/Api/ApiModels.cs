@@ -1,4 +1,4 @@
-namespace MeshDev.ControlPlane.Api;
+namespace MeshDev.Core.Api;
 
 // The JSON shapes of /api/v1 (camelCase on the wire). Tools and tests depend on them: extend, never rename.
 

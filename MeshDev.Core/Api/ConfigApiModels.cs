@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
-using MeshDev.ControlPlane.Config;
 using MeshDev.Core.Config;
 
-namespace MeshDev.ControlPlane.Api;
+namespace MeshDev.Core.Api;
 
 // The JSON shapes of /api/v1/config and /api/v1/analyze (camelCase on the wire); meshctl depends on them.
 
@@ -32,13 +31,6 @@ public sealed record ResourceResponse(string ApiVersion, string Kind, ResourceMe
 {
     public const string ApiOrigin = "api";
     public const string FolderOrigin = "folder";
-
-    public static ResourceResponse From(ConfigResource r, MeshConfig config)
-    {
-        var applied = config.AppliedFiles.TryGetValue(r.Key, out var file);
-        return new(r.ApiVersion, r.Kind, new ResourceMetadataResponse(r.Metadata.Name, r.Metadata.Namespace, r.Metadata.Labels),
-            (JsonObject)r.RawSpec.DeepClone(), r.Source, applied ? ApiOrigin : FolderOrigin, applied ? file : r.Source);
-    }
 }
 
 public sealed record ConfigListResponse(long ConfigVersion, IReadOnlyList<ResourceResponse> Resources);

@@ -1,4 +1,4 @@
-namespace MeshDev.ControlPlane.Api;
+namespace MeshDev.Core.Api;
 
 // The JSON shapes of /api/v1/topology (camelCase on the wire); the dashboard's graph and tests depend on them.
 
