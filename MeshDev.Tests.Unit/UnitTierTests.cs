@@ -1,11 +1,10 @@
-using System.Reflection.Metadata;
-using System.Reflection.PortableExecutable;
+using MeshDev.Tests.Architecture;
 
 namespace MeshDev.Tests;
 
 /// <summary>
 /// The unit tier stays a unit tier: its compiled tests reference nothing that opens a socket, starts a process or runs
-/// an AppHost. Read from the assembly's own metadata (every type and member it references from elsewhere), so a test
+/// an AppHost. Read from the assembly's compiled references (every type and member it uses from elsewhere), so a test
 /// that reaches for one of them fails here, naming it, instead of slowing the first tier down.
 /// </summary>
 public sealed class UnitTierTests
@@ -61,7 +60,7 @@ public sealed class UnitTierTests
     [Fact]
     public void Unit_tests_reference_nothing_that_opens_a_socket_or_starts_a_process()
     {
-        var found = ReferencedNames(typeof(UnitTierTests).Assembly.Location);
+        var found = ReferencedNames(CompiledReferences.Of(typeof(UnitTierTests).Assembly));
 
         var offending = found
             .Where(name => ForbiddenTypes.Any(t => t.EndsWith('.')
@@ -77,56 +76,13 @@ public sealed class UnitTierTests
             "MeshDev.Tests.EndToEnd, or use an in-memory part instead:\n  " + string.Join("\n  ", offending));
     }
 
-    /// <summary>Full names of every type the assembly references from another assembly, and "Type.Member" of every member it calls there.</summary>
-    private static HashSet<string> ReferencedNames(string assemblyPath)
+    /// <summary>Full names of every type the assembly uses from another assembly, and "Type.Member" of every member it uses there.</summary>
+    private static HashSet<string> ReferencedNames(CompiledReferences references)
     {
-        using var stream = File.OpenRead(assemblyPath);
-        using var pe = new PEReader(stream);
-        var metadata = pe.GetMetadataReader();
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var handle in metadata.TypeReferences)
-        {
-            names.Add(FullName(metadata, metadata.GetTypeReference(handle)));
-        }
-        foreach (var handle in metadata.MemberReferences)
-        {
-            var member = metadata.GetMemberReference(handle);
-            if (ParentType(metadata, member.Parent) is { } parent)
-            {
-                names.Add($"{parent}.{metadata.GetString(member.Name)}");
-            }
-        }
-        return names;
-    }
-
-    private static string? ParentType(MetadataReader metadata, EntityHandle parent) => parent.Kind switch
-    {
-        HandleKind.TypeReference => FullName(metadata, metadata.GetTypeReference((TypeReferenceHandle)parent)),
-        // A member of a generic instantiation: the generic type it instantiates.
-        HandleKind.TypeSpecification => GenericTypeOf(metadata, (TypeSpecificationHandle)parent),
-        _ => null,
-    };
-
-    private static string? GenericTypeOf(MetadataReader metadata, TypeSpecificationHandle handle)
-    {
-        var blob = metadata.GetBlobReader(metadata.GetTypeSpecification(handle).Signature);
-        if (blob.ReadSignatureTypeCode() != SignatureTypeCode.GenericTypeInstance)
-        {
-            return null;
-        }
-        blob.ReadSignatureTypeCode(); // class or value type
-        var generic = blob.ReadTypeHandle();
-        return generic.Kind == HandleKind.TypeReference ? FullName(metadata, metadata.GetTypeReference((TypeReferenceHandle)generic)) : null;
-    }
-
-    private static string FullName(MetadataReader metadata, TypeReference type)
-    {
-        var name = metadata.GetString(type.Name);
-        if (type.ResolutionScope.Kind == HandleKind.TypeReference)
-        {
-            return FullName(metadata, metadata.GetTypeReference((TypeReferenceHandle)type.ResolutionScope)) + "+" + name;
-        }
-        var ns = metadata.GetString(type.Namespace);
-        return ns.Length == 0 ? name : $"{ns}.{name}";
+        bool Elsewhere(CompiledType type) => type.Assembly != references.AssemblyName;
+        return references.Types
+            .SelectMany(t => references.TypesUsedBy(t).Where(Elsewhere).Select(u => u.FullName)
+                .Concat(references.MembersUsedBy(t).Where(m => Elsewhere(m.Type)).Select(m => m.ToString())))
+            .ToHashSet(StringComparer.Ordinal);
     }
 }

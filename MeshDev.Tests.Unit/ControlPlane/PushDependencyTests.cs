@@ -1,6 +1,6 @@
-using System.Reflection;
 using MeshDev.ControlPlane;
 using MeshDev.ControlPlane.Push.Delivery;
+using MeshDev.Tests.Architecture;
 
 namespace MeshDev.Tests.ControlPlane;
 
@@ -10,10 +10,7 @@ namespace MeshDev.Tests.ControlPlane;
 /// </summary>
 public sealed class PushDependencyTests
 {
-    private static readonly Assembly ControlPlane = typeof(ControlPlaneApp).Assembly;
-
-    private static bool In(Type type, string @namespace) =>
-        type.Namespace is { } ns && (ns == @namespace || ns.StartsWith(@namespace + ".", StringComparison.Ordinal));
+    private static readonly CompiledReferences ControlPlane = CompiledReferences.Of(typeof(ControlPlaneApp).Assembly);
 
     [Theory]
     [InlineData("MeshDev.ControlPlane.Config", "MeshDev.ControlPlane.Push")]
@@ -21,23 +18,23 @@ public sealed class PushDependencyTests
     [InlineData("MeshDev.ControlPlane.Push.Compiling", "MeshDev.ControlPlane.Push.Delivery")]
     public void A_part_does_not_refer_to_the_part_it_feeds(string from, string to)
     {
-        var types = ControlPlane.GetTypes().Where(t => In(t, from)).ToList();
+        var types = ControlPlane.Types.Where(t => t.In(from)).ToList();
 
         var references = types
-            .SelectMany(t => TypeReferences.Of(t).Where(r => In(r, to)).Select(r => $"{t.FullName} refers to {r.FullName}"))
+            .SelectMany(t => ControlPlane.TypesUsedBy(t).Where(r => r.In(to)).Select(r => $"{t.FullName} refers to {r.FullName}"))
             .Distinct()
             .ToList();
 
         Assert.NotEmpty(types);
-        Assert.Empty(references);
+        Assert.True(references.Count == 0, $"{from} must not refer to {to}:\n" + string.Join('\n', references));
     }
 
     [Fact]
     public void The_reading_sees_references_made_only_inside_method_bodies()
     {
         // ControlPlaneApp names PushScheduler only as a generic argument in Build's body; ProxyConnection names the compiler in its signature.
-        Assert.Contains(typeof(PushScheduler), TypeReferences.Of(typeof(ControlPlaneApp)));
-        Assert.Contains(TypeReferences.Of(typeof(ProxyConnection)), t => In(t, "MeshDev.ControlPlane.Push.Compiling"));
+        Assert.Contains(ControlPlane.TypesUsedBy(typeof(ControlPlaneApp)), t => t.Is(typeof(PushScheduler)));
+        Assert.Contains(ControlPlane.TypesUsedBy(typeof(ProxyConnection)), t => t.In("MeshDev.ControlPlane.Push.Compiling"));
     }
 
     [Fact]
@@ -46,7 +43,7 @@ public sealed class PushDependencyTests
         var subscribe = typeof(MeshChangeSignal).GetEvent(nameof(MeshChangeSignal.Changed))!.AddMethod!;
         var requestPush = typeof(ProxyConnection).GetMethod(nameof(ProxyConnection.RequestPush))!;
 
-        Assert.Equal([typeof(PushScheduler)], TypeReferences.CallersOf(ControlPlane, subscribe).Select(m => TypeReferences.Outermost(m.DeclaringType!)).Distinct());
-        Assert.Equal([typeof(PushScheduler)], TypeReferences.CallersOf(ControlPlane, requestPush).Select(m => TypeReferences.Outermost(m.DeclaringType!)).Distinct());
+        Assert.Equal([typeof(PushScheduler).FullName], ControlPlane.CallersOf(subscribe).Select(m => m.Outermost.FullName).Distinct());
+        Assert.Equal([typeof(PushScheduler).FullName], ControlPlane.CallersOf(requestPush).Select(m => m.Outermost.FullName).Distinct());
     }
 }

@@ -1,4 +1,5 @@
 using MeshDev.Proxy.Outbound;
+using MeshDev.Tests.Architecture;
 using Xunit.Abstractions;
 
 namespace MeshDev.Tests.Proxy;
@@ -13,11 +14,10 @@ public sealed class ProxyFolderDependencyTests(ITestOutputHelper output)
 {
     private static readonly IReadOnlySet<string> MayUseEverything = new HashSet<string>(StringComparer.Ordinal)
     {
-        ProxyFolderGraph.RootFolder, "Admin",
+        FolderGraph.RootFolder, "Admin",
     };
 
-    private static readonly Lazy<ProxyFolderGraph> Graph = new(() =>
-        ProxyFolderGraph.Read(typeof(RouteForwarder).Assembly.Location, "MeshDev.Proxy"));
+    private static readonly Lazy<FolderGraph> Graph = new(() => FolderGraph.Of(typeof(RouteForwarder).Assembly, "MeshDev.Proxy"));
 
     [Fact]
     public void Proxy_folders_depend_on_each_other_without_cycles()
@@ -34,8 +34,8 @@ public sealed class ProxyFolderDependencyTests(ITestOutputHelper output)
         var offenders = Graph.Value.Edges
             .Where(e => !MayUseEverything.Contains(e.Key))
             .SelectMany(e => e.Value.Where(t => MayUseEverything.Contains(t.Key)).Select(t => $"{e.Key} → {t.Key}: {t.Value}"))
-            .Concat(Graph.Value.Edges.TryGetValue("Admin", out var admin) && admin.TryGetValue(ProxyFolderGraph.RootFolder, out var why)
-                ? [$"Admin → {ProxyFolderGraph.RootFolder}: {why}"]
+            .Concat(Graph.Value.Edges.TryGetValue("Admin", out var admin) && admin.TryGetValue(FolderGraph.RootFolder, out var why)
+                ? [$"Admin → {FolderGraph.RootFolder}: {why}"]
                 : [])
             .ToList();
 
@@ -49,7 +49,7 @@ public sealed class ProxyFolderDependencyTests(ITestOutputHelper output)
         // them would report no cycles for the wrong reason.
         Assert.Contains("Routing", Graph.Value.Edges["Outbound"].Keys);
         Assert.Contains("Telemetry", Graph.Value.Edges["Outbound"].Keys);
-        Assert.Contains("Outbound", Graph.Value.Edges[ProxyFolderGraph.RootFolder].Keys);
+        Assert.Contains("Outbound", Graph.Value.Edges[FolderGraph.RootFolder].Keys);
     }
 
     private static string Explain(IReadOnlyList<string> cycle) =>
