@@ -49,6 +49,7 @@ public static class ControlPlaneApp
         builder.Services.AddSingleton<StartupWarmup>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StartupWarmup>());
         builder.Services.AddSingleton<MeshViews>();
+        builder.Services.AddSingleton<TopologyView>();
         builder.Services.AddSingleton<KnownServices>();
         builder.Services.AddSingleton(sp => new AppliedConfigFolder(
             Path.Combine(options.DataDirectory!, AppliedConfigFolder.FolderName), sp.GetRequiredService<ILogger<AppliedConfigFolder>>()));

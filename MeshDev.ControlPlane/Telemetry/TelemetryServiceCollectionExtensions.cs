@@ -1,11 +1,10 @@
-using MeshDev.ControlPlane.Api;
 using MeshDev.ControlPlane.ProxyAdmin;
 
 namespace MeshDev.ControlPlane.Telemetry;
 
 public static class TelemetryServiceCollectionExtensions
 {
-    /// <summary>The proxy scraper, its traffic window and the topology it feeds.</summary>
+    /// <summary>The proxy scraper and its traffic window (the API's topology view reads it).</summary>
     public static IServiceCollection AddMeshTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var options = TelemetryOptions.FromConfiguration(configuration);
@@ -14,7 +13,6 @@ public static class TelemetryServiceCollectionExtensions
         services.AddSingleton<ProxyAdminClient>();
         services.AddSingleton<TelemetryScraper>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryScraper>());
-        services.AddSingleton<TopologyView>();
         return services;
     }
 }
